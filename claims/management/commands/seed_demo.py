@@ -1,0 +1,255 @@
+"""Demo data: the SCO Qingdao story of June 2025, told as claims, sources and verdicts.
+
+Idempotent: running it again adds nothing that is already there.
+"""
+
+import secrets
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from claims import services
+from claims.models import Claim, ClaimEvent, Evidence
+from sources.models import Outlet, Source
+from sources.services import outlet_create
+from sources.urlnorm import normalize_url
+
+OUTLETS = [
+    # name, domain, kind, country, reliability
+    ("Pakistan Ministry of Foreign Affairs", "mofa.gov.pk", "official", "Pakistan", "B"),
+    ("Ministry of Defence, India", "mod.gov.in", "official", "India", "B"),
+    ("Anadolu Agency", "aa.com.tr", "wire", "Turkey", "B"),
+    ("TRT World", "trtworld.com", "news", "Turkey", "C"),
+    ("ARY News", "arynews.tv", "news", "Pakistan", "C"),
+    ("Dawn", "dawn.com", "news", "Pakistan", "B"),
+    ("Hindustan Times", "hindustantimes.com", "news", "India", "B"),
+    ("Xinhua", "english.news.cn", "wire", "China", "C"),
+]
+
+MEETING = (
+    "Pakistan's Defence Minister Khawaja Asif and India's Defence Minister Rajnath Singh "
+    "will meet at the SCO Defence Ministers' Meeting in Qingdao."
+)
+
+CLAIMS = [
+    {
+        "statement": MEETING,
+        "context": (
+            "Turkish media reported the possibility of the first face-to-face meeting between "
+            "the two defence ministers since the May 2025 military standoff."
+        ),
+        "tags": ["sco", "pakistan", "india", "defence"],
+        "first_seen_at": datetime(2025, 6, 24, 9, 0, tzinfo=UTC),
+        "resolves_at": datetime(2025, 6, 27, 18, 0, tzinfo=UTC),
+        "evidence": [
+            (
+                "https://www.aa.com.tr/en/asia-pacific/pakistan-india-defence-chiefs-may-meet-at-sco-qingdao/3581101",
+                "supports",
+                "Pakistan and India defence chiefs may meet on SCO sidelines in Qingdao",
+                "Asif will lead the Pakistani delegation ... the first face-to-face meeting "
+                "since the recent military standoff.",
+            ),
+            (
+                "https://www.trtworld.com/asia/sco-qingdao-asif-singh-possible-meeting-18331",
+                "supports",
+                "Asif and Singh could meet in Qingdao, reports say",
+                "The two ministers are expected to attend the two-day forum.",
+            ),
+            (
+                "https://mofa.gov.pk/press-releases/response-to-speculation-sco-defence-ministers-meeting",
+                "denies",
+                "Response to speculation regarding SCO Defence Ministers' Meeting",
+                "No meeting is scheduled between the Defence Minister and his Indian counterpart.",
+            ),
+            (
+                "https://arynews.tv/defense-minister-reaches-china-to-attend-sco-meeting/",
+                "neutral",
+                "Defense Minister reaches China to attend SCO Defence Ministers' Meeting",
+                "",
+            ),
+        ],
+        "verdict": (
+            "denied",
+            "Pakistan's Foreign Office said on 25 June that no meeting is scheduled; no "
+            "readout of either ministry mentions one.",
+            "medium",
+        ),
+    },
+    {
+        "statement": (
+            "Khawaja Asif has arrived in Qingdao to lead Pakistan's delegation at the SCO "
+            "Defence Ministers' Meeting."
+        ),
+        "context": "",
+        "tags": ["sco", "pakistan"],
+        "first_seen_at": datetime(2025, 6, 25, 6, 0, tzinfo=UTC),
+        "resolves_at": None,
+        "evidence": [
+            (
+                "https://mofa.gov.pk/press-releases/response-to-speculation-sco-defence-ministers-meeting",
+                "supports",
+                "Response to speculation regarding SCO Defence Ministers' Meeting",
+                "The Defence Minister reached Qingdao, China to participate in the SCO meeting.",
+            ),
+            (
+                "https://arynews.tv/defense-minister-reaches-china-to-attend-sco-meeting/",
+                "supports",
+                "Defense Minister reaches China to attend SCO Defence Ministers' Meeting",
+                "",
+            ),
+        ],
+        "verdict": ("confirmed", "Stated by Pakistan's Foreign Office.", "high"),
+    },
+    {
+        "statement": (
+            "Rajnath Singh is scheduled to hold bilateral meetings with the defence ministers "
+            "of China and Russia in Qingdao."
+        ),
+        "context": "Reported by Turkish media; India's Ministry of Defence had not confirmed it.",
+        "tags": ["sco", "india"],
+        "first_seen_at": datetime(2025, 6, 24, 12, 0, tzinfo=UTC),
+        "resolves_at": datetime(2025, 6, 27, 18, 0, tzinfo=UTC),
+        "evidence": [
+            (
+                "https://www.aa.com.tr/en/asia-pacific/pakistan-india-defence-chiefs-may-meet-at-sco-qingdao/3581101",
+                "supports",
+                "Pakistan and India defence chiefs may meet on SCO sidelines in Qingdao",
+                "Singh is scheduled to hold meetings with the defence ministers of China, Russia, "
+                "and other nations.",
+            ),
+            (
+                "https://www.hindustantimes.com/india-news/rajnath-singh-to-attend-sco-meet-in-qingdao-101750700000000.html",
+                "neutral",
+                "Rajnath Singh to attend SCO defence ministers' meet in Qingdao",
+                "",
+            ),
+        ],
+        "verdict": None,
+    },
+    {
+        "statement": (
+            "National Security Advisor Lt Gen Asim Malik attended the 20th meeting of SCO "
+            "Security Council secretaries in Beijing."
+        ),
+        "context": "",
+        "tags": ["sco", "pakistan"],
+        "first_seen_at": datetime(2025, 6, 24, 15, 0, tzinfo=UTC),
+        "resolves_at": None,
+        "evidence": [
+            (
+                "https://english.news.cn/20250624/sco-security-council-secretaries-meeting-beijing/c.html",
+                "supports",
+                "SCO Security Council secretaries meet in Beijing",
+                "",
+            ),
+        ],
+        "verdict": None,
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Load the SCO demo story and the demo users (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        password = self._users()
+        outlets = {
+            domain: (name, kind, country, grade) for name, domain, kind, country, grade in OUTLETS
+        }
+        for domain, (name, kind, country, grade) in outlets.items():
+            if not Outlet.objects.filter(domain=domain).exists():
+                outlet_create(
+                    name=name,
+                    domain=domain,
+                    kind=kind,
+                    country=country,
+                    reliability=grade,
+                    actor=None,
+                )
+        User = get_user_model()
+        analyst = User.objects.get(username="analyst")
+        editor = User.objects.get(username="editor")
+        created = 0
+        for spec in CLAIMS:
+            claim = Claim.objects.filter(statement=spec["statement"]).first()
+            if claim is None:
+                claim = services.claim_create(
+                    statement=spec["statement"],
+                    context=spec["context"],
+                    tags=spec["tags"],
+                    first_seen_at=spec["first_seen_at"],
+                    resolves_at=spec["resolves_at"],
+                    actor=analyst,
+                )
+                created += 1
+            for url, stance, title, quote in spec["evidence"]:
+                source = Source.objects.filter(url=normalize_url(url)).first()
+                if source and Evidence.objects.filter(claim=claim, source=source).exists():
+                    continue
+                services.evidence_add(
+                    claim=claim, url=url, stance=stance, title=title, quote=quote, actor=analyst
+                )
+            if spec["verdict"] and claim.status == Claim.Status.UNVERIFIED:
+                status, rationale, confidence = spec["verdict"]
+                services.verdict_set(
+                    claim=claim,
+                    status=status,
+                    rationale=rationale,
+                    confidence=confidence,
+                    expected_version=claim.version,
+                    actor=editor,
+                )
+        self._story_events()
+        self.stdout.write(
+            f"Demo data ready: {Claim.objects.count()} claims ({created} new), "
+            f"{Source.objects.count()} sources, {Outlet.objects.count()} outlets."
+        )
+        if password:
+            self.stdout.write(f"Demo users analyst, editor and admin have the password: {password}")
+
+    def _users(self) -> str | None:
+        """Create the demo users; return the password when one was set now."""
+        password = settings.DEMO_PASSWORD or None
+        User = get_user_model()
+        new_users = [
+            name
+            for name in ("analyst", "editor", "admin")
+            if not User.objects.filter(username=name).exists()
+        ]
+        if new_users and not password:
+            password = secrets.token_urlsafe(9)
+        roles = {"analyst": "Analysts", "editor": "Editors", "admin": "Editors"}
+        for username, group in roles.items():
+            user, made = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@claimwatch.invalid"}
+            )
+            if username == "admin":
+                user.is_staff = user.is_superuser = True
+            if made or settings.DEMO_PASSWORD:
+                user.set_password(password)
+            user.save()
+            user.groups.add(Group.objects.get(name=group))
+        return password if (new_users or settings.DEMO_PASSWORD) else None
+
+    def _story_events(self) -> None:
+        """A source that changed on its own: the Turkish report rewrote its headline."""
+        source = Source.objects.filter(url__contains="aa.com.tr").first()
+        if source is None:
+            return
+        if ClaimEvent.objects.filter(
+            source=source, kind=ClaimEvent.Kind.SOURCE_HEADLINE_CHANGED
+        ).exists():
+            return
+        services.source_event_record(
+            source=source,
+            kind=ClaimEvent.Kind.SOURCE_HEADLINE_CHANGED,
+            payload={
+                "before": {"title": source.title},
+                "after": {"title": "Pakistan says no meeting planned with India at SCO in Qingdao"},
+            },
+        )

@@ -1,0 +1,264 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="tag_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClaimStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    CONFIRMED = "confirmed", "Confirmed"
+    DENIED = "denied", "Denied"
+    DISPUTED = "disputed", "Disputed"
+    UNRESOLVED = "unresolved", "Unresolved"
+
+
+class ClaimConfidence(models.TextChoices):
+    NONE = "", "Not stated"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Claim(models.Model):
+    Status = ClaimStatus
+    Confidence = ClaimConfidence
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    statement = models.TextField()
+    context = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNVERIFIED)
+    rationale = models.TextField(blank=True)
+    confidence = models.CharField(
+        max_length=8, choices=Confidence.choices, default=Confidence.NONE, blank=True
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    resolves_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a claim about a future event can be decided.",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped by every timeline event, for "most recently active" sorting.
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    # Optimistic locking: every edit and verdict names the version it started from.
+    version = models.PositiveIntegerField(default=1)
+    merged_into = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="merged_claims"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("set_verdict", "Can set the verdict of a claim"),
+            ("merge_claim", "Can merge a duplicate claim into another"),
+            ("comment_claim", "Can comment on a claim's timeline"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ClaimStatus]),
+                name="claim_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=[c.value for c in ClaimConfidence]),
+                name="claim_confidence_valid",
+            ),
+            models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")),
+                name="claim_not_merged_into_itself",
+            ),
+        ]
+        indexes = [
+            # Claim list sorted by activity: Claim.objects.order_by("-last_activity_at")
+            models.Index(fields=["-last_activity_at"], name="claim_activity_idx"),
+            # Review queue: Claim.objects.filter(status="unverified", resolves_at__lte=now)
+            models.Index(
+                fields=["resolves_at"],
+                name="claim_resolves_open_idx",
+                condition=Q(status="unverified", resolves_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.statement[:80]
+
+    def get_absolute_url(self):
+        return reverse("claims:detail", args=[self.code])
+
+    @property
+    def has_verdict(self) -> bool:
+        return self.status != self.Status.UNVERIFIED
+
+
+class EvidenceStance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    DENIES = "denies", "Denies"
+    NEUTRAL = "neutral", "Neutral"
+
+
+class Evidence(models.Model):
+    """A claim linked to a source, with the source's stance toward the claim."""
+
+    Stance = EvidenceStance
+
+    claim = models.ForeignKey(Claim, models.CASCADE, related_name="evidence")
+    source = models.ForeignKey("sources.Source", models.PROTECT, related_name="evidence")
+    stance = models.CharField(max_length=8, choices=Stance.choices)
+    quote = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    # Set when the source changed after it was linked; cleared when someone reviews it.
+    needs_review = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["added_at"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "source"], name="evidence_one_per_source"),
+            models.CheckConstraint(
+                condition=Q(stance__in=[s.value for s in EvidenceStance]),
+                name="evidence_stance_valid",
+            ),
+        ]
+        indexes = [
+            # Review queue: Evidence.objects.filter(needs_review=True)
+            models.Index(
+                fields=["added_at"],
+                name="evidence_needs_review_idx",
+                condition=Q(needs_review=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stance_display()}: {self.source}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Claim logged"
+    EDITED = "edited", "Claim edited"
+    EVIDENCE_ADDED = "evidence_added", "Source linked"
+    EVIDENCE_REMOVED = "evidence_removed", "Source removed"
+    EVIDENCE_RESTANCED = "evidence_restanced", "Stance changed"
+    EVIDENCE_EDITED = "evidence_edited", "Quote or note edited"
+    EVIDENCE_REVIEWED = "evidence_reviewed", "Evidence reviewed"
+    VERDICT_SET = "verdict_set", "Verdict set"
+    COMMENT = "comment", "Comment"
+    MERGED = "merged", "Duplicate merged"
+    SOURCE_CHANGED = "source_changed", "Source edited"
+    SOURCE_HEADLINE_CHANGED = "source_headline_changed", "Source headline changed"
+    SOURCE_CORRECTION = "source_correction", "Correction notice on source"
+    SOURCE_RETRACTION = "source_retraction", "Retraction notice on source"
+    SOURCE_GONE = "source_gone", "Source gone"
+    SOURCE_MOVED = "source_moved", "Source moved"
+    SOURCE_BACK = "source_back", "Source back"
+    SOURCE_UNREACHABLE = "source_unreachable", "Source unreachable"
+    SOURCE_BLOCKED = "source_blocked", "Source blocked"
+
+
+class ClaimEvent(models.Model):
+    """The append-only timeline of a claim. Written only by services."""
+
+    Kind = EventKind
+
+    SOURCE_KINDS = frozenset(k for k in EventKind if k.value.startswith("source_"))
+
+    claim = models.ForeignKey(Claim, models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField(default=dict, blank=True)
+    # The source an event is about (source events and evidence events), for filtering.
+    source = models.ForeignKey(
+        "sources.Source", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in EventKind]),
+                name="claimevent_kind_valid",
+            ),
+        ]
+        indexes = [
+            # Timeline: claim.events.order_by("-created_at", "-id")
+            models.Index(fields=["claim", "-created_at", "-id"], name="claimevent_timeline_idx"),
+            # Feeds of all changes: ClaimEvent.objects.filter(kind__in=...).order_by("-created_at")
+            models.Index(fields=["-created_at"], name="claimevent_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Timeline events are append-only; they are never edited.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_source_event(self) -> bool:
+        return self.kind in self.SOURCE_KINDS
+
+
+class Watch(models.Model):
+    """A user watching a claim, to be mailed when its verdict or sources change."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="watches")
+    claim = models.ForeignKey(Claim, models.CASCADE, related_name="watches")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Events after this one are not yet mailed to the watcher.
+    notified_until = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "claim"], name="watch_once_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} watches {self.claim_id}"

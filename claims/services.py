@@ -1,0 +1,461 @@
+"""Every write to claims, evidence, verdicts and the timeline.
+
+Each service takes keyword arguments, checks the actor's permission (``actor=None`` is
+the system: tasks and imports), validates, and writes its change together with its
+``ClaimEvent`` in one transaction. Bad input raises ``ValidationError`` and writes nothing.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sources.models import Source
+from sources.services import require_perm, source_get_or_create
+
+from .models import Claim, ClaimEvent, Evidence, Tag
+
+STATEMENT_MAX = 1000
+TAG_MAX = 50
+# Source events that ask for the evidence to be looked at again.
+REVIEW_KINDS = frozenset(ClaimEvent.SOURCE_KINDS) - {
+    ClaimEvent.Kind.SOURCE_BACK,
+    ClaimEvent.Kind.SOURCE_UNREACHABLE,
+    ClaimEvent.Kind.SOURCE_BLOCKED,
+}
+
+
+class VersionConflict(Exception):
+    """The claim changed since the caller read it; `current` is the claim as it is now."""
+
+    def __init__(self, current: Claim):
+        super().__init__("This claim was changed by someone else meanwhile.")
+        self.current = current
+
+
+def _event(
+    claim: Claim,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    payload: dict | None = None,
+    *,
+    source: Source | None = None,
+    at: datetime | None = None,
+) -> ClaimEvent:
+    at = at or timezone.now()
+    event = ClaimEvent.objects.create(
+        claim=claim,
+        kind=kind,
+        actor=actor,
+        payload=payload or {},
+        source=source,
+        created_at=at,
+    )
+    Claim.objects.filter(pk=claim.pk, last_activity_at__lt=at).update(last_activity_at=at)
+    return event
+
+
+def _clean_statement(statement: str) -> str:
+    statement = " ".join((statement or "").split())
+    if not statement:
+        raise ValidationError({"statement": "Write the claim as one clear statement."})
+    if len(statement) > STATEMENT_MAX:
+        raise ValidationError(
+            {"statement": f"Keep the statement under {STATEMENT_MAX} characters."}
+        )
+    return statement
+
+
+def _clean_tags(tags: Iterable[str] | str) -> list[str]:
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    names = []
+    for tag in tags:
+        name = " ".join(tag.split()).lower()
+        if not name:
+            continue
+        if len(name) > TAG_MAX:
+            raise ValidationError({"tags": f"Keep each tag under {TAG_MAX} characters."})
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _set_tags(claim: Claim, names: list[str]) -> None:
+    tags = []
+    for name in names:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    claim.tags.set(tags)
+
+
+def _check_dates(first_seen_at: datetime | None, resolves_at: datetime | None) -> None:
+    if first_seen_at and first_seen_at > timezone.now():
+        raise ValidationError({"first_seen_at": "First seen cannot be in the future."})
+    if first_seen_at and resolves_at and resolves_at < first_seen_at:
+        raise ValidationError({"resolves_at": "A claim cannot resolve before it was first seen."})
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    statement: str,
+    context: str = "",
+    tags: Iterable[str] | str = (),
+    first_seen_at: datetime | None = None,
+    resolves_at: datetime | None = None,
+    actor: AbstractBaseUser | None,
+) -> Claim:
+    require_perm(actor, "claims.add_claim")
+    statement = _clean_statement(statement)
+    tag_names = _clean_tags(tags)
+    _check_dates(first_seen_at, resolves_at)
+    claim = Claim.objects.create(
+        statement=statement,
+        context=(context or "").strip(),
+        first_seen_at=first_seen_at,
+        resolves_at=resolves_at,
+        created_by=actor,
+    )
+    _set_tags(claim, tag_names)
+    _event(
+        claim,
+        ClaimEvent.Kind.CREATED,
+        actor,
+        {"statement": statement, "tags": tag_names},
+    )
+    return claim
+
+
+def _bump_version(claim: Claim, expected_version: int, **changes) -> Claim:
+    """Write `changes` only if the claim is still at `expected_version` (optimistic lock)."""
+    now = timezone.now()
+    updated = Claim.objects.filter(pk=claim.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=now, **changes
+    )
+    if not updated:
+        raise VersionConflict(Claim.objects.get(pk=claim.pk))
+    claim.refresh_from_db()
+    return claim
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim,
+    expected_version: int,
+    actor: AbstractBaseUser | None,
+    statement: str | None = None,
+    context: str | None = None,
+    tags: Iterable[str] | str | None = None,
+    first_seen_at: datetime | None = None,
+    resolves_at: datetime | None = None,
+) -> Claim:
+    """Edit a claim's statement, context, tags and dates; the event keeps before and after."""
+    require_perm(actor, "claims.change_claim")
+    before = {
+        "statement": claim.statement,
+        "context": claim.context,
+        "tags": sorted(claim.tags.values_list("name", flat=True)),
+        "first_seen_at": claim.first_seen_at,
+        "resolves_at": claim.resolves_at,
+    }
+    after = {
+        "statement": _clean_statement(statement) if statement is not None else claim.statement,
+        "context": (context or "").strip() if context is not None else claim.context,
+        "tags": sorted(_clean_tags(tags)) if tags is not None else before["tags"],
+        "first_seen_at": first_seen_at,
+        "resolves_at": resolves_at,
+    }
+    _check_dates(after["first_seen_at"], after["resolves_at"])
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return claim
+    _bump_version(
+        claim,
+        expected_version,
+        statement=after["statement"],
+        context=after["context"],
+        first_seen_at=after["first_seen_at"],
+        resolves_at=after["resolves_at"],
+    )
+    if "tags" in changed:
+        _set_tags(claim, after["tags"])
+    _event(
+        claim,
+        ClaimEvent.Kind.EDITED,
+        actor,
+        {
+            "before": {name: _jsonable(before[name]) for name in changed},
+            "after": {name: _jsonable(after[name]) for name in changed},
+        },
+    )
+    return claim
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@transaction.atomic
+def verdict_set(
+    *,
+    claim: Claim,
+    status: str,
+    rationale: str,
+    confidence: str = "",
+    expected_version: int,
+    actor: AbstractBaseUser | None,
+) -> Claim:
+    """Set the claim's status with a reason; raise VersionConflict on a stale version."""
+    require_perm(actor, "claims.set_verdict")
+    rationale = (rationale or "").strip()
+    errors = {}
+    if status not in Claim.Status.values:
+        errors["status"] = f"Choose one of: {', '.join(Claim.Status.values)}."
+    if not rationale:
+        errors["rationale"] = "Say why: a verdict needs a rationale."
+    if confidence not in Claim.Confidence.values:
+        errors["confidence"] = "Choose low, medium or high."
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "status": claim.status,
+        "rationale": claim.rationale,
+        "confidence": claim.confidence,
+    }
+    now = timezone.now()
+    _bump_version(
+        claim,
+        expected_version,
+        status=status,
+        rationale=rationale,
+        confidence=confidence,
+        verdict_at=now,
+        verdict_by=actor,
+    )
+    after = {"status": status, "rationale": rationale, "confidence": confidence}
+    _event(
+        claim,
+        ClaimEvent.Kind.VERDICT_SET,
+        actor,
+        {"before": before, "after": after},
+        at=now,
+    )
+    return claim
+
+
+def _check_stance(stance: str) -> None:
+    if stance not in Evidence.Stance.values:
+        raise ValidationError({"stance": "Choose supports, denies or neutral."})
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    claim: Claim,
+    url: str,
+    stance: str,
+    quote: str = "",
+    note: str = "",
+    title: str = "",
+    actor: AbstractBaseUser | None,
+    added_at: datetime | None = None,
+) -> Evidence:
+    """Link a source (found or created by normalised URL) to a claim with a stance."""
+    require_perm(actor, "claims.add_evidence")
+    _check_stance(stance)
+    source, created = source_get_or_create(url=url, title=title, actor=actor)
+    if Evidence.objects.filter(claim=claim, source=source).exists():
+        raise ValidationError({"url": "This source is already linked to this claim."})
+    evidence = Evidence.objects.create(
+        claim=claim,
+        source=source,
+        stance=stance,
+        quote=(quote or "").strip(),
+        note=(note or "").strip(),
+        added_by=actor,
+        added_at=added_at or timezone.now(),
+    )
+    _event(
+        claim,
+        ClaimEvent.Kind.EVIDENCE_ADDED,
+        actor,
+        {
+            "url": source.url,
+            "stance": stance,
+            "quote": evidence.quote,
+            "new_source": created,
+        },
+        source=source,
+        at=evidence.added_at,
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(
+    *,
+    evidence: Evidence,
+    actor: AbstractBaseUser | None,
+    stance: str | None = None,
+    quote: str | None = None,
+    note: str | None = None,
+) -> Evidence:
+    """Change a stance (event `evidence_restanced`) or the quote and note (`evidence_edited`)."""
+    require_perm(actor, "claims.change_evidence")
+    if stance is not None:
+        _check_stance(stance)
+    before = {"stance": evidence.stance, "quote": evidence.quote, "note": evidence.note}
+    after = {
+        "stance": stance if stance is not None else evidence.stance,
+        "quote": (quote or "").strip() if quote is not None else evidence.quote,
+        "note": (note or "").strip() if note is not None else evidence.note,
+    }
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return evidence
+    for name in changed:
+        setattr(evidence, name, after[name])
+    evidence.save(update_fields=changed)
+    kind = (
+        ClaimEvent.Kind.EVIDENCE_RESTANCED
+        if "stance" in changed
+        else ClaimEvent.Kind.EVIDENCE_EDITED
+    )
+    _event(
+        evidence.claim,
+        kind,
+        actor,
+        {
+            "url": evidence.source.url,
+            "before": {name: before[name] for name in changed},
+            "after": {name: after[name] for name in changed},
+        },
+        source=evidence.source,
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(
+    *, evidence: Evidence, actor: AbstractBaseUser | None, reason: str = ""
+) -> None:
+    """Unlink a source from a claim (editors). The source itself stays."""
+    require_perm(actor, "claims.delete_evidence")
+    _event(
+        evidence.claim,
+        ClaimEvent.Kind.EVIDENCE_REMOVED,
+        actor,
+        {
+            "url": evidence.source.url,
+            "stance": evidence.stance,
+            "quote": evidence.quote,
+            "reason": (reason or "").strip(),
+        },
+        source=evidence.source,
+    )
+    evidence.delete()
+
+
+@transaction.atomic
+def evidence_mark_reviewed(*, evidence: Evidence, actor: AbstractBaseUser | None) -> Evidence:
+    """Clear `needs_review` once someone has looked at what the source changed."""
+    require_perm(actor, "claims.change_evidence")
+    if not evidence.needs_review:
+        return evidence
+    Evidence.objects.filter(pk=evidence.pk).update(needs_review=False)
+    evidence.needs_review = False
+    _event(
+        evidence.claim,
+        ClaimEvent.Kind.EVIDENCE_REVIEWED,
+        actor,
+        {"url": evidence.source.url},
+        source=evidence.source,
+    )
+    return evidence
+
+
+@transaction.atomic
+def comment_add(*, claim: Claim, text: str, actor: AbstractBaseUser | None) -> ClaimEvent:
+    require_perm(actor, "claims.comment_claim")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write something to comment."})
+    if len(text) > 5000:
+        raise ValidationError({"text": "Keep a comment under 5,000 characters."})
+    return _event(claim, ClaimEvent.Kind.COMMENT, actor, {"text": text})
+
+
+@transaction.atomic
+def claim_merge(*, duplicate: Claim, target: Claim, actor: AbstractBaseUser | None) -> Claim:
+    """Merge a duplicate claim into `target` (editors).
+
+    1. Move the duplicate's evidence to the target; where the target already cites the
+       same source, the target's link stays and the duplicate's is dropped.
+    2. Move the duplicate's timeline to the target and add its tags.
+    3. Mark the duplicate merged, so its code redirects to the target.
+    4. Write a `merged` event on both timelines.
+    """
+    require_perm(actor, "claims.merge_claim")
+    if duplicate.pk == target.pk:
+        raise ValidationError({"target": "A claim cannot be merged into itself."})
+    if target.merged_into_id is not None:
+        raise ValidationError({"target": "That claim was itself merged; merge into its target."})
+    if duplicate.merged_into_id is not None:
+        raise ValidationError({"duplicate": "This claim was already merged."})
+    cited = set(target.evidence.values_list("source_id", flat=True))
+    duplicate.evidence.filter(source_id__in=cited).delete()
+    moved_evidence = duplicate.evidence.update(claim=target)
+    moved_events = ClaimEvent.objects.filter(claim=duplicate).update(claim=target)
+    for tag in duplicate.tags.all():
+        target.tags.add(tag)
+    Claim.objects.filter(pk=duplicate.pk).update(merged_into=target, updated_at=timezone.now())
+    duplicate.refresh_from_db()
+    payload = {
+        "duplicate": str(duplicate.code),
+        "duplicate_statement": duplicate.statement,
+        "target": str(target.code),
+        "evidence_moved": moved_evidence,
+        "events_moved": moved_events,
+    }
+    _event(target, ClaimEvent.Kind.MERGED, actor, payload)
+    _event(duplicate, ClaimEvent.Kind.MERGED, actor, payload)
+    return target
+
+
+@transaction.atomic
+def source_event_record(
+    *,
+    source: Source,
+    kind: str,
+    payload: dict | None = None,
+    at: datetime | None = None,
+) -> list[ClaimEvent]:
+    """Write a source event to the timeline of every claim citing the source.
+
+    Changes that alter what a source says (edited, headline, correction, retraction,
+    gone, moved) also flag each citing evidence `needs_review`.
+    """
+    if kind not in ClaimEvent.SOURCE_KINDS:
+        raise ValueError(f"{kind!r} is not a source event.")
+    at = at or timezone.now()
+    claim_ids = list(Evidence.objects.filter(source=source).values_list("claim_id", flat=True))
+    events = ClaimEvent.objects.bulk_create(
+        ClaimEvent(
+            claim_id=claim_id,
+            kind=kind,
+            payload={"url": source.url, **(payload or {})},
+            source=source,
+            created_at=at,
+        )
+        for claim_id in claim_ids
+    )
+    Claim.objects.filter(pk__in=claim_ids, last_activity_at__lt=at).update(last_activity_at=at)
+    if kind in REVIEW_KINDS:
+        Evidence.objects.filter(source=source).update(needs_review=True)
+    return events

@@ -1,0 +1,195 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class OutletKind(models.TextChoices):
+    OFFICIAL = "official", "Official"
+    WIRE = "wire", "Wire agency"
+    NEWS = "news", "News media"
+    SOCIAL = "social", "Social media"
+    RESEARCH = "research", "Research / NGO"
+    OTHER = "other", "Other"
+
+
+class OutletReliability(models.TextChoices):
+    # The Admiralty (NATO) source reliability scale.
+    A = "A", "A: completely reliable"
+    B = "B", "B: usually reliable"
+    C = "C", "C: fairly reliable"
+    D = "D", "D: not usually reliable"
+    E = "E", "E: unreliable"
+    F = "F", "F: reliability cannot be judged"
+
+
+class Outlet(models.Model):
+    """Who publishes: matched to sources by domain."""
+
+    Kind = OutletKind
+    Reliability = OutletReliability
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="Lower-case host name without 'www.', e.g. mofa.gov.pk.",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    country = models.CharField(max_length=100, blank=True)
+    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in OutletKind]),
+                name="outlet_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability__in=[r.value for r in OutletReliability]),
+                name="outlet_reliability_valid",
+            ),
+            models.CheckConstraint(condition=~Q(domain=""), name="outlet_domain_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sources:outlet_detail", args=[self.code])
+
+
+class SourceState(models.TextChoices):
+    NEW = "new", "New"
+    LIVE = "live", "Live"
+    GONE = "gone", "Gone"
+    MOVED = "moved", "Moved"
+    UNREACHABLE = "unreachable", "Unreachable"
+    BLOCKED = "blocked", "Blocked"
+
+
+class Source(models.Model):
+    """One document at one URL, and the state of its monitoring."""
+
+    State = SourceState
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    url = models.URLField(
+        max_length=2048, unique=True, help_text="Normalised: see sources.urlnorm."
+    )
+    title = models.CharField(max_length=500, blank=True)
+    outlet = models.ForeignKey(
+        Outlet, models.SET_NULL, null=True, blank=True, related_name="sources"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Monitoring state, written by sources.services only.
+    state = models.CharField(max_length=16, choices=State.choices, default=State.NEW)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    last_changed_at = models.DateTimeField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    moved_to = models.URLField(max_length=2048, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in SourceState]),
+                name="source_state_valid",
+            ),
+        ]
+        indexes = [
+            # The dispatcher: Source.objects.filter(next_check_at__lte=now)
+            #   .order_by("next_check_at") (sources.services.sources_claim_due).
+            models.Index(
+                fields=["next_check_at"],
+                name="source_due_idx",
+                condition=Q(next_check_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def get_absolute_url(self):
+        return reverse("sources:detail", args=[self.code])
+
+
+class Snapshot(models.Model):
+    """The extracted text and title of a source, stored each time its content changed."""
+
+    source = models.ForeignKey(Source, models.CASCADE, related_name="snapshots")
+    created_at = models.DateTimeField(default=timezone.now)
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    change_kind = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["source", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.source} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CheckOutcome(models.TextChoices):
+    NOT_MODIFIED = "not_modified", "Not modified (304)"
+    UNCHANGED = "unchanged", "Unchanged"
+    CHANGED = "changed", "Changed"
+    GONE = "gone", "Gone"
+    MOVED = "moved", "Moved"
+    ERROR = "error", "Error"
+    TIMEOUT = "timeout", "Timed out"
+    BLOCKED = "blocked", "Blocked by the guard"
+
+
+class CheckAttempt(models.Model):
+    """Every check of a source: outcome, status, duration and error. Pruned after a while."""
+
+    Outcome = CheckOutcome
+
+    source = models.ForeignKey(Source, models.CASCADE, related_name="attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=[o.value for o in CheckOutcome]),
+                name="checkattempt_outcome_valid",
+            ),
+        ]
+        indexes = [
+            # Source page: source.attempts.order_by("-started_at")[:n]
+            models.Index(fields=["source", "-started_at"]),
+            # Pruning: CheckAttempt.objects.filter(started_at__lt=cutoff).delete()
+            models.Index(fields=["started_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.source_id} {self.outcome} @ {self.started_at:%Y-%m-%d %H:%M}"

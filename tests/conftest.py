@@ -1,0 +1,56 @@
+"""Shared fixtures: an analyst, an editor and an outsider (signed in, in no group)."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from claims import services
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str, group: str | None = None, **extra):
+        user = django_user_model.objects.create_user(
+            username=username, password="correct horse battery", **extra
+        )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return django_user_model.objects.get(pk=user.pk)  # fresh permission cache
+
+    return make
+
+
+@pytest.fixture
+def analyst(make_user):
+    return make_user("alice", "Analysts")
+
+
+@pytest.fixture
+def editor(make_user):
+    return make_user("erin", "Editors")
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("oscar")
+
+
+@pytest.fixture
+def claim(analyst):
+    return services.claim_create(
+        statement="The two defence ministers will meet at the SCO summit.",
+        context="Turkish media reports.",
+        tags=["sco", "defence"],
+        actor=analyst,
+    )
+
+
+@pytest.fixture
+def analyst_client(client, analyst):
+    client.force_login(analyst)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
