@@ -265,8 +265,13 @@ def evidence_add(
     title: str = "",
     actor: AbstractBaseUser | None,
     added_at: datetime | None = None,
+    queue_check: bool = True,
 ) -> Evidence:
-    """Link a source (found or created by normalised URL) to a claim with a stance."""
+    """Link a source (found or created by normalised URL) to a claim with a stance.
+
+    A new source gets its first check queued after commit unless `queue_check` is
+    False (imports, which check only when asked).
+    """
     require_perm(actor, "claims.add_evidence")
     _check_stance(stance)
     source, created = source_get_or_create(url=url, title=title, actor=actor)

@@ -265,6 +265,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks, run by the one beat process. Each entry names the task it runs.
+CELERY_BEAT_SCHEDULE: dict = {}
 
 # The guarded fetcher (sources/fetch.py). Loopback and private addresses stay refused
 # unless FETCH_ALLOW_PRIVATE is set, which tests and local demos do; nothing else lifts it.
