@@ -1,9 +1,79 @@
-# LEAD NOTE TO THE WEB HELPER: read /work/main/AGENTS.md now (git, test DB, deadline 02:35 UTC rules). Then delete this line.
 """Reads for claims: lists, search and detail, each in a constant number of queries."""
 
-from django.db.models import QuerySet
+import re
+import uuid
+from datetime import datetime
 
-from .models import Claim
+from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import Claim, ClaimEvent, Evidence
+
+SEARCH_CONFIG = "english"
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "active": ("-last_activity_at", "-id"),
+    "sources": ("-source_count", "-last_activity_at", "-id"),
+}
+# Words of a query: letters and digits only, so a prefix tsquery built from them is safe.
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _prefix_query(q: str) -> SearchQuery | None:
+    """`united nat` -> to_tsquery('united:* & nat:*'): matches while the user is typing."""
+    words = _WORD.findall(q)[:12]
+    if not words:
+        return None
+    return SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config=SEARCH_CONFIG)
+
+
+def _search(claims: QuerySet[Claim], q: str) -> QuerySet[Claim]:
+    """Full-text search over statement, context and evidence quotes (icontains on SQLite).
+
+    The vectors are the expressions of the GIN indexes in migration 0003.
+    """
+    if not _is_postgres():
+        quoted = Evidence.objects.filter(quote__icontains=q).values("claim_id")
+        return claims.filter(Q(statement__icontains=q) | Q(context__icontains=q) | Q(pk__in=quoted))
+    query = _prefix_query(q)
+    if query is None:
+        return claims
+    quoted = (
+        Evidence.objects.annotate(v=SearchVector("quote", config=SEARCH_CONFIG))
+        .filter(v=query)
+        .values("claim_id")
+    )
+    # alias(), not annotate(): the vector stays out of SELECT and GROUP BY.
+    return claims.alias(search=SearchVector("statement", "context", config=SEARCH_CONFIG)).filter(
+        Q(search=query) | Q(pk__in=quoted)
+    )
+
+
+def _outlet_filter(outlet: str) -> Q:
+    """An outlet by its code, or by its domain (`?outlet=dawn.com`)."""
+    try:
+        lookup = {"source__outlet__code": uuid.UUID(outlet)}
+    except ValueError:
+        lookup = {"source__outlet__domain": outlet.strip().lower().removeprefix("www.")}
+    return Q(pk__in=Evidence.objects.filter(**lookup).values("claim_id"))
+
+
+def with_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Annotate supports_count, denies_count, neutral_count and source_count."""
+    stance = Evidence.Stance
+    return claims.annotate(
+        supports_count=Count("evidence", filter=Q(evidence__stance=stance.SUPPORTS)),
+        denies_count=Count("evidence", filter=Q(evidence__stance=stance.DENIES)),
+        neutral_count=Count("evidence", filter=Q(evidence__stance=stance.NEUTRAL)),
+        source_count=Count("evidence"),
+        review_count=Count("evidence", filter=Q(evidence__needs_review=True)),
+    )
 
 
 def claim_list(
@@ -17,18 +87,126 @@ def claim_list(
 ) -> QuerySet[Claim]:
     """Claims matching the list filters, shared by the web list, the API and exports.
 
-    A first version: the web issue makes search full-text and adds the counts.
+    Merged duplicates are left out. Each claim carries `supports_count`,
+    `denies_count`, `neutral_count`, `source_count` and `review_count`, and its tags
+    are prefetched. Filters go through subqueries, never joins, so the counts stay
+    right and no DISTINCT is needed. `sort` is newest, active or sources.
     """
     claims = Claim.objects.filter(merged_into=None)
+    q = (q or "").strip()
     if q:
-        claims = claims.filter(statement__icontains=q)
+        claims = _search(claims, q)
     if status:
         claims = claims.filter(status=status)
     if tag:
-        claims = claims.filter(tags__name=tag)
+        claims = claims.filter(tags__name=tag.strip().lower())
     if outlet:
-        claims = claims.filter(evidence__source__outlet__code=outlet)
+        claims = claims.filter(_outlet_filter(outlet))
     if needs_review:
-        claims = claims.filter(evidence__needs_review=True)
-    order = {"newest": "-created_at", "active": "-last_activity_at"}.get(sort, "-created_at")
-    return claims.distinct().order_by(order, "-id")
+        claims = claims.filter(
+            Exists(Evidence.objects.filter(claim=OuterRef("pk"), needs_review=True))
+        )
+    order = SORTS.get(sort, SORTS["newest"])
+    return with_counts(claims).prefetch_related("tags").order_by(*order)
+
+
+def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int = 5) -> list[Claim]:
+    """Existing claims that look like `statement`, most similar first, to catch duplicates.
+
+    PostgreSQL ranks by trigram word similarity (pg_trgm, migration 0003); SQLite
+    matches any of the longest words.
+    """
+    statement = " ".join((statement or "").split())
+    if len(statement) < 8:
+        return []
+    claims = Claim.objects.filter(merged_into=None)
+    if exclude is not None:
+        claims = claims.exclude(pk=exclude.pk)
+    if _is_postgres():
+        claims = (
+            claims.annotate(similarity=TrigramWordSimilarity(statement, "statement"))
+            .filter(similarity__gte=0.3)
+            .order_by("-similarity", "-created_at")
+        )
+    else:
+        words = sorted(set(_WORD.findall(statement)), key=len, reverse=True)[:5]
+        match = Q()
+        for word in words:
+            if len(word) >= 4:
+                match |= Q(statement__icontains=word)
+        if not match:
+            return []
+        claims = claims.filter(match).order_by("-created_at")
+    return list(claims[:limit])
+
+
+def claim_for_page(code: uuid.UUID) -> Claim | None:
+    """The claim with its tags and author, or None. Merged claims are returned as they are."""
+    return (
+        Claim.objects.select_related("created_by", "verdict_by", "merged_into")
+        .prefetch_related("tags")
+        .filter(code=code)
+        .first()
+    )
+
+
+def claim_evidence(claim: Claim) -> list[Evidence]:
+    """The claim's evidence with source, outlet and who linked it, oldest first."""
+    return list(
+        claim.evidence.select_related("source__outlet", "added_by").order_by("added_at", "id")
+    )
+
+
+def claim_events(
+    claim: Claim,
+    *,
+    kind: str = "",
+    before: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> tuple[list[ClaimEvent], bool]:
+    """One page of the timeline, newest first, and whether there is more.
+
+    `kind` is an event kind or the group "source" (every source_* kind). `before` is
+    the (created_at, id) of the last event shown: keyset paging stays fast and stable
+    while new events arrive.
+    """
+    events = claim.events.select_related("actor", "source")
+    if kind == "source":
+        events = events.filter(kind__in=ClaimEvent.SOURCE_KINDS)
+    elif kind:
+        events = events.filter(kind=kind)
+    if before is not None:
+        at, pk = before
+        events = events.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    page = list(events.order_by("-created_at", "-id")[: limit + 1])
+    return page[:limit], len(page) > limit
+
+
+def claim_strip_points(claim: Claim) -> tuple[list[Evidence], list[ClaimEvent]]:
+    """What the visual strip plots: evidence by time and stance, and verdict changes."""
+    evidence = list(claim.evidence.only("added_at", "stance", "source_id").order_by("added_at"))
+    verdicts = list(
+        claim.events.filter(kind=ClaimEvent.Kind.VERDICT_SET)
+        .only("created_at", "payload")
+        .order_by("created_at")
+    )
+    return evidence, verdicts
+
+
+def review_queue() -> tuple[list[Evidence], list[Claim]]:
+    """Evidence whose source changed since it was linked, and claims past `resolves_at`
+    without a verdict: two queries whatever the size."""
+    evidence = list(
+        Evidence.objects.filter(needs_review=True, claim__merged_into=None)
+        .select_related("claim", "source__outlet")
+        .order_by("added_at", "id")[:200]
+    )
+    overdue = list(
+        Claim.objects.filter(
+            status=Claim.Status.UNVERIFIED,
+            resolves_at__isnull=False,
+            resolves_at__lte=timezone.now(),
+            merged_into=None,
+        ).order_by("resolves_at", "id")[:200]
+    )
+    return evidence, overdue

@@ -1,4 +1,3 @@
-# LEAD NOTE TO THE WEB HELPER: read /work/main/AGENTS.md now (git, test DB, deadline 02:35 UTC rules). Then delete this line.
 from django.shortcuts import get_object_or_404, render
 
 from .models import Claim
