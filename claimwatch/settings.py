@@ -88,9 +88,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "claims",
     "sources",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +297,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Claims, evidence, sources, verdicts and timelines.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

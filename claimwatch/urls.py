@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("claims/", include("claims.urls")),
+    path("api/", include("api.urls")),
     path("", include("sources.urls")),
 ]
