@@ -78,6 +78,9 @@ class Claim(models.Model):
     merged_into = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="merged_claims"
     )
+    # The claim's id in the spreadsheet or tracker it was imported from, so that a
+    # re-import finds it instead of creating a duplicate (claims.imports).
+    external_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -99,6 +102,12 @@ class Claim(models.Model):
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("id")),
                 name="claim_not_merged_into_itself",
+            ),
+            # Import matching: Claim.objects.filter(external_id__in=ids) (claims.imports).
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="claim_external_id_unique",
             ),
         ]
         indexes = [

@@ -108,6 +108,7 @@ def claim_create(
     tags: Iterable[str] | str = (),
     first_seen_at: datetime | None = None,
     resolves_at: datetime | None = None,
+    external_id: str = "",
     actor: AbstractBaseUser | None,
 ) -> Claim:
     require_perm(actor, "claims.add_claim")
@@ -119,6 +120,7 @@ def claim_create(
         context=(context or "").strip(),
         first_seen_at=first_seen_at,
         resolves_at=resolves_at,
+        external_id=(external_id or "").strip(),
         created_by=actor,
     )
     _set_tags(claim, tag_names)
