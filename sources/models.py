@@ -106,8 +106,12 @@ class Source(models.Model):
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
+    # sha256 of the raw body last seen: an identical body skips text extraction.
+    body_hash = models.CharField(max_length=64, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     moved_to = models.URLField(max_length=2048, blank=True)
+    # Set by "Refresh now", cleared by the next finished check: the badge polls meanwhile.
+    check_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -132,6 +136,11 @@ class Source(models.Model):
 
     def get_absolute_url(self):
         return reverse("sources:detail", args=[self.code])
+
+    @property
+    def check_pending(self) -> bool:
+        """A check was asked for (a new source, or "Refresh now") and has not finished."""
+        return self.check_requested_at is not None or self.last_checked_at is None
 
 
 class Snapshot(models.Model):
