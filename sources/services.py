@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from .fetch import FetchBlocked, check_url
 from .models import Outlet, Source
 from .urlnorm import domain_of, normalize_url
 
@@ -77,6 +78,10 @@ def source_get_or_create(
         normalised = normalize_url(url)
     except ValidationError as exc:
         raise ValidationError({"url": exc.messages}) from None
+    try:  # refused at link time, not first at the first check (FETCH_ALLOW_PRIVATE honoured)
+        check_url(normalised)
+    except FetchBlocked as exc:
+        raise ValidationError({"url": [f"This URL cannot be monitored: {exc.reason}"]}) from None
     source = Source.objects.filter(url=normalised).first()
     if source is not None:
         if title and not source.title:
