@@ -1,0 +1,523 @@
+"""CSV import of claims with their evidence and verdicts, all or nothing.
+
+One row is one (claim, source) pair; rows sharing a claim id (or, without an id column,
+the same statement) form one claim. The import is planned first and written second:
+
+1. Read the file (UTF-8, comma, semicolon or tab separated) and check the column mapping.
+2. Clean every row: map verdict and stance values, repair what can be repaired without
+   guessing (reported as a warning), and turn the rest into errors with line numbers.
+3. Group rows into claims; the same article twice under one claim is kept once (a
+   warning) unless the two rows disagree on its stance (an error).
+4. In one transaction, through the same services as the web pages: match each claim by
+   its external id (or statement), create the missing ones, set imported verdicts
+   (`verdict_set`, actor None, the rationale naming the import), and link the missing
+   evidence without queueing checks unless asked.
+5. Any error rolls everything back; a dry run always rolls back and reports what would
+   have been written.
+"""
+
+import csv
+import io
+import re
+import time
+import uuid
+from collections.abc import Mapping as MappingType
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from sources.models import Source
+from sources.urlnorm import normalize_url
+
+from . import services
+from .models import Claim, Evidence
+
+# What a column can be mapped to, and the headers recognised for it without asking.
+FIELDS = {
+    "claim": "The claim's statement",
+    "external_id": "The claim's id in the file (matches claims on re-import)",
+    "verdict": "The claim's verdict",
+    "url": "The source's URL",
+    "title": "The source's title",
+    "stance": "The source's stance toward the claim",
+    "date": "When the source appeared (ISO date or time, or a version-1 UUID)",
+}
+REQUIRED_FIELDS = ("claim",)
+HEADER_ALIASES = {
+    "claim": ("claim", "statement", "claimheadline", "claim_headline", "rumour", "rumor"),
+    "external_id": ("external_id", "claimid", "claim_id", "id"),
+    "verdict": ("verdict", "claimtruth", "claim_truth", "truth", "status", "rating"),
+    "url": ("url", "source_url", "link", "article_url", "source"),
+    "title": ("title", "articleheadline", "article_headline", "headline", "source_title"),
+    "stance": ("stance", "articleheadlinestance", "article_stance"),
+    "date": ("date", "published", "published_at", "seen_at"),
+}
+DEFAULT_VERDICTS = {
+    "true": Claim.Status.CONFIRMED,
+    "false": Claim.Status.DENIED,
+    "unknown": Claim.Status.UNVERIFIED,
+    **{status: status for status in Claim.Status.values},
+}
+DEFAULT_STANCES = {
+    "for": Evidence.Stance.SUPPORTS,
+    "against": Evidence.Stance.DENIES,
+    "observing": Evidence.Stance.NEUTRAL,
+    **{stance: stance for stance in Evidence.Stance.values},
+}
+MAX_BYTES = 10 * 1024 * 1024
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, no header, mapping)."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass
+class ColumnMapping:
+    """Which column holds which field, and how file values map to verdicts and stances."""
+
+    columns: dict[str, str]
+    verdicts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VERDICTS))
+    stances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STANCES))
+
+    @classmethod
+    def guess(cls, headers: list[str], **overrides) -> "ColumnMapping":
+        """Map each field to the first header that is one of its aliases."""
+        columns = {}
+        simple = {header.strip().lower().replace(" ", "_"): header for header in headers}
+        for name, aliases in HEADER_ALIASES.items():
+            for alias in aliases:
+                if alias in simple and simple[alias] not in columns.values():
+                    columns[name] = simple[alias]
+                    break
+        return cls(columns=columns, **overrides)
+
+    def check(self, headers: list[str]) -> None:
+        unknown = set(self.columns) - set(FIELDS)
+        if unknown:
+            raise ImportFileError(f"Unknown fields in the mapping: {', '.join(sorted(unknown))}.")
+        for name in REQUIRED_FIELDS:
+            if not self.columns.get(name):
+                raise ImportFileError(f"Map a column to '{name}': {FIELDS[name].lower()}.")
+        if self.columns.get("url") and not self.columns.get("stance"):
+            raise ImportFileError("Map a column to 'stance': every source needs a stance.")
+        for name, column in self.columns.items():
+            if column and column not in headers:
+                raise ImportFileError(f"The file has no column '{column}' (mapped to {name}).")
+        for value, status in self.verdicts.items():
+            if status not in Claim.Status.values:
+                raise ImportFileError(f"Verdict '{value}' maps to '{status}', not a status.")
+        for value, stance in self.stances.items():
+            if stance not in Evidence.Stance.values:
+                raise ImportFileError(f"Stance '{value}' maps to '{stance}', not a stance.")
+
+
+@dataclass
+class Row:
+    line: int
+    statement: str
+    external_id: str
+    verdict: str | None
+    verdict_raw: str
+    url: str
+    title: str
+    stance: str
+    date: datetime | None
+
+
+@dataclass
+class PlannedClaim:
+    key: str
+    first: Row
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    name: str
+    dry_run: bool
+    rows: int = 0
+    claims_created: int = 0
+    claims_matched: int = 0
+    verdicts_set: int = 0
+    evidence_created: int = 0
+    evidence_existing: int = 0
+    sources_created: int = 0
+    warnings: list[Issue] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def committed(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def summary(self) -> str:
+        verb = "would create" if self.dry_run or not self.ok else "created"
+        return (
+            f"{self.rows} rows: {verb} {self.claims_created} claims "
+            f"({self.claims_matched} already there), {self.evidence_created} evidence links "
+            f"({self.evidence_existing} already there), {self.sources_created} new sources, "
+            f"{self.verdicts_set} verdicts; {len(self.warnings)} warnings, "
+            f"{len(self.errors)} errors"
+        )
+
+
+def read_csv(data: bytes | str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and the rows of a CSV file, each row with the line it starts on."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"The file is not UTF-8 text (byte {exc.start}): save it as CSV UTF-8."
+            ) from None
+    else:
+        text = data.removeprefix("\ufeff")
+    if not text.strip():
+        raise ImportFileError("The file is empty.")
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        raise ImportFileError("The file has no header row.") from None
+    rows = []
+    line = reader.line_num + 1
+    try:
+        for values in reader:
+            if any(v.strip() for v in values):
+                rows.append((line, dict(zip(headers, values, strict=False))))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFileError(f"line {line}: the file is not valid CSV ({exc}).") from None
+    return headers, rows
+
+
+def repair_url(raw: str) -> tuple[str, str]:
+    """Repair a source URL where the intent is certain; return (url, what was repaired).
+
+    - a URL pasted into the middle of itself (`http://a/x-bahttp://a/x-bar.htmlr.html`):
+      the outer text minus the inner URL is the inner URL, so the inner one is meant;
+    - no scheme (`example.com/a`): read as https, like the web form does.
+    """
+    url = raw.strip()
+    for match in _SCHEME.finditer(url):
+        start = match.start()
+        if start == 0 or len(url) % 2:
+            continue
+        inner = url[start : start + len(url) // 2]
+        if url[:start] + url[start + len(inner) :] == inner:
+            return inner, f"the URL was pasted into itself; used {inner}"
+    if url and "://" not in url and not url.startswith("//"):
+        return url, "the URL has no scheme; read as https://"
+    return url, ""
+
+
+def parse_when(value: str) -> datetime | None:
+    """An ISO date or date-time (UTC unless it says otherwise), or a version-1 UUID's time."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        when = parse_datetime(value)
+    except ValueError:
+        when = None
+    if when is None:
+        try:
+            day = parse_date(value)
+        except ValueError:
+            day = None
+        if day is not None:
+            when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    if when is None:
+        try:
+            uid = uuid.UUID(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD).") from None
+        if uid.version != 1:
+            raise ValueError(f"'{value}' is a UUID without a time in it (not version 1).")
+        # Version-1 UUIDs count 100 ns intervals since 1582-10-15.
+        when = datetime.fromtimestamp((uid.time - 0x01B21DD213814000) / 1e7, tz=UTC)
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, UTC)
+    return when
+
+
+def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report) -> Row | None:
+    def get(name: str) -> str:
+        column = mapping.columns.get(name)
+        return (values.get(column) or "").strip() if column else ""
+
+    errors = []
+    statement = " ".join(get("claim").split())
+    if not statement:
+        errors.append("the claim is empty")
+    elif len(statement) > services.STATEMENT_MAX:
+        errors.append(f"the claim is longer than {services.STATEMENT_MAX} characters")
+    verdict_raw = get("verdict")
+    verdict = None
+    if verdict_raw:
+        verdict = mapping.verdicts.get(verdict_raw.lower())
+        if verdict is None:
+            errors.append(f"the verdict '{verdict_raw}' is not mapped to a status")
+    url = stance = ""
+    raw_url = get("url")
+    if raw_url:
+        repaired, note = repair_url(raw_url)
+        try:
+            url = normalize_url(repaired)
+        except ValidationError as exc:
+            errors.append(f"the URL '{raw_url}' cannot be used: {' '.join(exc.messages)}")
+        else:
+            if note:
+                report.warnings.append(Issue(line, note))
+        stance_raw = get("stance")
+        stance = mapping.stances.get(stance_raw.lower(), "")
+        if not stance_raw:
+            errors.append("the stance is empty")
+        elif not stance:
+            errors.append(f"the stance '{stance_raw}' is not mapped to a stance")
+    try:
+        date = parse_when(get("date"))
+    except ValueError as exc:
+        errors.append(str(exc))
+        date = None
+    if date and date > timezone.now():
+        errors.append("the date is in the future")
+    if errors:
+        report.errors.extend(Issue(line, message) for message in errors)
+        return None
+    return Row(
+        line=line,
+        statement=statement,
+        external_id=get("external_id"),
+        verdict=verdict,
+        verdict_raw=verdict_raw,
+        url=url,
+        title=get("title")[:500],
+        stance=stance,
+        date=date,
+    )
+
+
+def _plan(rows: list[Row], report: ImportReport) -> list[PlannedClaim]:
+    """Group rows into claims, catching contradictions and the same article twice."""
+    claims: dict[str, PlannedClaim] = {}
+    for row in rows:
+        key = f"id:{row.external_id}" if row.external_id else f"text:{row.statement.lower()}"
+        planned = claims.get(key)
+        if planned is None:
+            claims[key] = PlannedClaim(key=key, first=row, rows=[row])
+            continue
+        first = planned.first
+        if row.external_id and row.statement != first.statement:
+            report.errors.append(
+                Issue(
+                    row.line,
+                    f"claim id '{row.external_id}' has a different statement on line {first.line}",
+                )
+            )
+            continue
+        if row.verdict != first.verdict:
+            report.errors.append(
+                Issue(row.line, f"the verdict differs from line {first.line} for the same claim")
+            )
+            continue
+        planned.rows.append(row)
+    for planned in claims.values():
+        seen: dict[str, Row] = {}
+        kept = []
+        for row in planned.rows:
+            earlier = seen.get(row.url) if row.url else None
+            if earlier is None:
+                seen[row.url] = row
+                kept.append(row)
+            elif earlier.stance != row.stance:
+                report.errors.append(
+                    Issue(
+                        row.line,
+                        f"the same article as line {earlier.line} under this claim, but "
+                        f"'{row.stance}' there is '{earlier.stance}'",
+                    )
+                )
+            else:
+                report.warnings.append(
+                    Issue(
+                        row.line,
+                        f"the same article as line {earlier.line} under this claim "
+                        f"({row.url}); linked once",
+                    )
+                )
+        planned.rows = kept
+    return list(claims.values())
+
+
+def _write(
+    planned: list[PlannedClaim],
+    report: ImportReport,
+    *,
+    actor: AbstractBaseUser | None,
+    check: bool,
+) -> None:
+    ids = [p.first.external_id for p in planned if p.first.external_id]
+    statements = [p.first.statement for p in planned if not p.first.external_id]
+    existing_by_id = {c.external_id: c for c in Claim.objects.filter(external_id__in=ids)}
+    existing_by_text = {
+        c.statement.lower(): c
+        for c in Claim.objects.filter(statement__in=statements, merged_into=None)
+    }
+    sources_before = Source.objects.count()
+    linked = {
+        (claim_id, url): stance
+        for claim_id, url, stance in Evidence.objects.filter(
+            claim__in=[*existing_by_id.values(), *existing_by_text.values()]
+        ).values_list("claim_id", "source__url", "stance")
+    }
+    for plan in planned:
+        first = plan.first
+        claim = (
+            existing_by_id.get(first.external_id)
+            if first.external_id
+            else existing_by_text.get(first.statement.lower())
+        )
+        try:
+            if claim is None:
+                dates = [row.date for row in plan.rows if row.date]
+                claim = services.claim_create(
+                    statement=first.statement,
+                    external_id=first.external_id,
+                    first_seen_at=min(dates) if dates else None,
+                    actor=actor,
+                )
+                report.claims_created += 1
+            else:
+                report.claims_matched += 1
+            _import_verdict(claim, first, report)
+        except (ValidationError, PermissionDenied) as exc:
+            report.errors.append(Issue(first.line, _message(exc)))
+            continue
+        for row in plan.rows:
+            if not row.url:
+                continue
+            stance = linked.get((claim.pk, row.url))
+            if stance is not None:
+                report.evidence_existing += 1
+                if stance != row.stance:
+                    report.warnings.append(
+                        Issue(
+                            row.line,
+                            f"already linked as '{stance}', the file says '{row.stance}'; "
+                            "left as it is",
+                        )
+                    )
+                continue
+            try:
+                services.evidence_add(
+                    claim=claim,
+                    url=row.url,
+                    stance=row.stance,
+                    title=row.title,
+                    added_at=row.date,
+                    actor=actor,
+                    queue_check=check,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                report.errors.append(Issue(row.line, _message(exc)))
+                continue
+            linked[(claim.pk, row.url)] = row.stance
+            report.evidence_created += 1
+    report.sources_created = Source.objects.count() - sources_before
+
+
+def _import_verdict(claim: Claim, row: Row, report: ImportReport) -> None:
+    """Set the file's verdict on a claim nobody has judged yet; never overwrite one."""
+    if row.verdict is None or row.verdict == claim.status:
+        return
+    if claim.verdict_at is not None or claim.status != Claim.Status.UNVERIFIED:
+        report.warnings.append(
+            Issue(
+                row.line,
+                f"the claim's verdict is already '{claim.status}', the file says "
+                f"'{row.verdict}'; left as it is",
+            )
+        )
+        return
+    services.verdict_set(
+        claim=claim,
+        status=row.verdict,
+        rationale=f"Imported from {report.name}: the file's verdict is '{row.verdict_raw}'.",
+        expected_version=claim.version,
+        actor=None,
+    )
+    report.verdicts_set += 1
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return "; ".join(
+                f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
+            )
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def import_claims(
+    data: bytes | str,
+    *,
+    name: str,
+    mapping: ColumnMapping | None = None,
+    verdicts: MappingType[str, str] | None = None,
+    stances: MappingType[str, str] | None = None,
+    actor: AbstractBaseUser | None = None,
+    dry_run: bool = False,
+    check: bool = False,
+) -> ImportReport:
+    """Import a CSV file (see the module docstring); nothing is written unless it all is.
+
+    `mapping` defaults to a guess from the headers; `verdicts` and `stances` are added
+    to (and override) its value mappings. `name` is how verdict rationales cite the
+    import. Raises ImportFileError when the file as a whole cannot be read.
+    """
+    started = time.monotonic()
+    report = ImportReport(name=name, dry_run=dry_run)
+    headers, raw_rows = read_csv(data)
+    mapping = mapping or ColumnMapping.guess(headers)
+    mapping.verdicts.update({k.strip().lower(): v for k, v in (verdicts or {}).items()})
+    mapping.stances.update({k.strip().lower(): v for k, v in (stances or {}).items()})
+    mapping.check(headers)
+    report.rows = len(raw_rows)
+    cleaned = [_clean_row(line, values, mapping, report) for line, values in raw_rows]
+    planned = _plan([row for row in cleaned if row is not None], report)
+    if not report.errors:
+        with transaction.atomic():
+            _write(planned, report, actor=actor, check=check)
+            if report.errors or dry_run:
+                transaction.set_rollback(True)
+    report.errors.sort(key=lambda issue: issue.line)
+    report.warnings.sort(key=lambda issue: issue.line)
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,101 @@
+"""manage.py import_claims FILE: import claims, evidence and verdicts from a CSV file."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.imports import FIELDS, ColumnMapping, ImportFileError, import_claims, read_csv
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, target = value.partition("=")
+        if not sep or not key.strip():
+            raise CommandError(f"{option} {value!r}: write it as NAME=VALUE.")
+        pairs[key.strip()] = target.strip()
+    return pairs
+
+
+class Command(BaseCommand):
+    help = (
+        "Import claims with their sources and verdicts from a CSV file, all or nothing. "
+        "Columns are recognised by name (see docs/import.md) unless mapped with --map."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=COLUMN",
+            help=f"Map a column to a field ({', '.join(FIELDS)}); repeatable.",
+        )
+        parser.add_argument(
+            "--verdict",
+            action="append",
+            default=[],
+            metavar="VALUE=STATUS",
+            help="Map a verdict value, e.g. true=confirmed; repeatable.",
+        )
+        parser.add_argument(
+            "--stance",
+            action="append",
+            default=[],
+            metavar="VALUE=STANCE",
+            help="Map a stance value, e.g. for=supports; repeatable.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would be written; write nothing."
+        )
+        parser.add_argument(
+            "--check", action="store_true", help="Queue a first check of each new source."
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            default="",
+            help="Import as this user (their permissions apply); default: the system.",
+        )
+
+    def handle(self, *args, file: Path, **options):
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
+        actor = None
+        if options["username"]:
+            actor = get_user_model().objects.filter(username=options["username"]).first()
+            if actor is None:
+                raise CommandError(f"No user named {options['username']!r}.")
+        try:
+            headers, _ = read_csv(data)
+            mapping = ColumnMapping.guess(headers)
+            mapping.columns.update(_pairs(options["map"], "--map"))
+            report = import_claims(
+                data,
+                name=file.name,
+                mapping=mapping,
+                verdicts=_pairs(options["verdict"], "--verdict"),
+                stances=_pairs(options["stance"], "--stance"),
+                actor=actor,
+                dry_run=options["dry_run"],
+                check=options["check"],
+            )
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from None
+        columns = ", ".join(f"{name}={column}" for name, column in mapping.columns.items())
+        self.stdout.write(f"Columns: {columns}")
+        for issue in report.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {issue}"))
+        for issue in report.errors:
+            self.stderr.write(self.style.ERROR(f"error: {issue}"))
+        self.stdout.write(f"{report.summary()} in {report.seconds:.1f} s.")
+        if report.errors:
+            raise CommandError("Nothing was imported: fix the errors above and run it again.")
+        if report.dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+        else:
+            self.stdout.write(self.style.SUCCESS("Imported."))
