@@ -1,0 +1,67 @@
+"""Small helpers for showing timeline events; everything they return is escaped by the
+template as usual."""
+
+from django import template
+
+from claims.models import Claim, Evidence
+
+register = template.Library()
+
+FIELD_LABELS = {
+    "statement": "Statement",
+    "context": "Context",
+    "tags": "Tags",
+    "first_seen_at": "First seen",
+    "resolves_at": "Resolves at",
+    "status": "Status",
+    "rationale": "Rationale",
+    "confidence": "Confidence",
+    "stance": "Stance",
+    "quote": "Quote",
+    "note": "Note",
+    "title": "Title",
+    "url": "URL",
+}
+CHOICE_LABELS = {
+    "status": dict(Claim.Status.choices),
+    "confidence": dict(Claim.Confidence.choices),
+    "stance": dict(Evidence.Stance.choices),
+}
+
+
+def _shown(name: str, value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(CHOICE_LABELS.get(name, {}).get(value, value))
+
+
+@register.filter
+def changes(payload) -> list[tuple[str, str, str]]:
+    """(label, before, after) for each field of a payload's `before`/`after` dicts."""
+    if not isinstance(payload, dict):
+        return []
+    before = payload.get("before") or {}
+    after = payload.get("after") or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    names = list(dict.fromkeys([*before, *after]))
+    return [
+        (
+            FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
+            _shown(name, before.get(name)),
+            _shown(name, after.get(name)),
+        )
+        for name in names
+    ]
+
+
+@register.filter
+def stance_label(value: str) -> str:
+    return CHOICE_LABELS["stance"].get(value, value or "")
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return CHOICE_LABELS["status"].get(value, value or "")
