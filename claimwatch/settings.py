@@ -267,8 +267,45 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Source monitoring (docs/monitoring.md). Checks run in batches of MONITOR_BATCH_SIZE;
+# per host at most MONITOR_HOST_CONCURRENCY requests at once and MONITOR_HOST_GAP_MS
+# between two, across all workers.
+MONITOR_BATCH_SIZE = envint("MONITOR_BATCH_SIZE", "500", minimum=1)
+MONITOR_DISPATCH_MAX_BATCHES = envint("MONITOR_DISPATCH_MAX_BATCHES", "40", minimum=1)
+MONITOR_CONCURRENCY = envint("MONITOR_CONCURRENCY", "100", minimum=1)
+MONITOR_HOST_CONCURRENCY = envint("MONITOR_HOST_CONCURRENCY", "4", minimum=1)
+MONITOR_HOST_GAP_MS = envint("MONITOR_HOST_GAP_MS", "250")
+MONITOR_RETRIES = envint("MONITOR_RETRIES", "2")
+MONITOR_RETRY_MAX_DELAY = envint("MONITOR_RETRY_MAX_DELAY", "300", minimum=1)
+MONITOR_UNREACHABLE_AFTER = envint("MONITOR_UNREACHABLE_AFTER", "3", minimum=1)
+MONITOR_ATTEMPTS_KEEP_DAYS = envint("MONITOR_ATTEMPTS_KEEP_DAYS", "30", minimum=1)
+MONITOR_SOFT_TIME_LIMIT = envint("MONITOR_SOFT_TIME_LIMIT", "120", minimum=10)
+MONITOR_HARD_TIME_LIMIT = MONITOR_SOFT_TIME_LIMIT + 30
+# A message is acknowledged after its task ran, and put back if the worker dies meanwhile;
+# a worker holds one message at a time. A check run twice writes nothing twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+if CELERY_BROKER_URL.startswith(("redis", "rediss")):
+    # Redis redelivers an unacknowledged message after this long: it must exceed the
+    # longest a message can be held (the hard time limit, or a retry's countdown).
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = envint(
+        "CELERY_VISIBILITY_TIMEOUT",
+        str(MONITOR_HARD_TIME_LIMIT + MONITOR_RETRY_MAX_DELAY + 300),
+        minimum=MONITOR_HARD_TIME_LIMIT + MONITOR_RETRY_MAX_DELAY + 1,
+    )
 # Periodic tasks, run by the one beat process. Each entry names the task it runs.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "dispatch-due-sources": {
+        "task": "sources.tasks.dispatch_due_sources",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "prune-check-attempts": {
+        "task": "sources.tasks.prune_check_attempts",
+        "schedule": 24 * 3600.0,
+    },
+}
 
 # The guarded fetcher (sources/fetch.py). Loopback and private addresses stay refused
 # unless FETCH_ALLOW_PRIVATE is set, which tests and local demos do; nothing else lifts it.
