@@ -90,8 +90,9 @@ class ClaimAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
     def save_related(self, request, form, formsets, change):
-        # Tags were set by the service; the inlines are read-only.
-        pass
+        # The service already set the tags (to the same values); the inlines are read-only.
+        form.instance = Claim.objects.get(pk=form.instance.pk)
+        super().save_related(request, form, formsets, change)
 
 
 @admin.register(Evidence)

@@ -1,5 +1,6 @@
 """URL normalisation: one document, one URL, so duplicates are caught on it."""
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,8 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_",)
+# "javascript:x" or "mailto:x" has a scheme; "example.com:8080/a" is a host and port.
+_HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?![0-9])")
 _validate = URLValidator(schemes=["http", "https"])
 
 
@@ -50,7 +53,7 @@ def normalize_url(raw: str) -> str:
     url = (raw or "").strip()
     if not url:
         raise ValidationError("Enter a URL.", code="required")
-    if "://" not in url and not url.startswith("//"):
+    if not _HAS_SCHEME.match(url) and not url.startswith("//"):
         url = "https://" + url
     try:
         parts = urlsplit(url)

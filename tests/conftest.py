@@ -2,8 +2,15 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from claims import services
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static():
+    """Production serves hashed static files from a manifest; tests render with it too."""
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture

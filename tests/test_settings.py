@@ -93,6 +93,7 @@ def test_production_settings_pass_the_deploy_check():
         "ALLOWED_HOSTS": "claims.example.org",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/claimwatch",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_HOST": "smtp.example.org",
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(

@@ -1,0 +1,51 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from claims.models import Claim, ClaimEvent, Evidence
+from sources.models import Outlet, Source
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (
+        Claim.objects.count(),
+        Evidence.objects.count(),
+        Source.objects.count(),
+        Outlet.objects.count(),
+        ClaimEvent.objects.count(),
+        get_user_model().objects.count(),
+    )
+
+
+def test_it_tells_the_sco_story(settings, capsys):
+    settings.DEMO_PASSWORD = "demo-pass-for-tests"
+    call_command("seed_demo")
+    meeting = Claim.objects.get(statement__startswith="Pakistan's Defence Minister Khawaja Asif")
+    assert meeting.status == "denied"
+    stances = set(meeting.evidence.values_list("stance", flat=True))
+    assert stances == {"supports", "denies", "neutral"}
+    assert Outlet.objects.get(domain="mofa.gov.pk").kind == "official"
+    assert meeting.events.filter(kind="source_headline_changed").exists()
+    editor = get_user_model().objects.get(username="editor")
+    assert editor.check_password("demo-pass-for-tests")
+    assert editor.has_perm("claims.set_verdict")
+    assert "demo-pass-for-tests" in capsys.readouterr().out
+
+
+def test_it_is_idempotent(settings):
+    settings.DEMO_PASSWORD = ""
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+    assert counts() == first
+
+
+def test_it_generates_a_password_when_none_is_given(settings, capsys):
+    settings.DEMO_PASSWORD = ""
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    password = out.rsplit("password: ", 1)[1].strip()
+    assert len(password) >= 12
+    assert get_user_model().objects.get(username="analyst").check_password(password)
