@@ -74,6 +74,7 @@ READ_CHUNK = 64 * 1024
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: neither global nor private
 # Cloud metadata services that do not sit in link-local space (that is refused anyway).
 METADATA_ADDRESSES = frozenset(
     {
@@ -164,12 +165,14 @@ def address_refusal(ip: IPAddress, *, allow_private: bool) -> str | None:
         return f"{shown} is a multicast address."
     if inner.is_link_local or ip.is_link_local or inner in METADATA_ADDRESSES:
         return f"{shown} is a link-local or cloud metadata address."
-    if inner.is_reserved or (inner.version == 4 and int(inner) == 0xFFFFFFFF):
+    if inner.is_global and not inner.is_reserved:
+        return None
+    if allow_private and (
+        inner.is_loopback or inner in SHARED or (inner.is_private and not inner.is_reserved)
+    ):
+        return None
+    if inner.is_reserved:  # 240/4, broadcast, unassigned IPv6, IPv4-compatible ::a.b.c.d
         return f"{shown} is a reserved address."
-    if inner.is_global:
-        return None
-    if allow_private:
-        return None
     if inner.is_loopback:
         return f"{shown} is a loopback address (this machine)."
     return f"{shown} is not a public internet address."
