@@ -268,7 +268,7 @@ class GuardedResolver(AbstractResolver):
             ip = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
             reason = address_refusal(ip, allow_private=self.allow_private)
             if reason:
-                raise FetchBlocked(f"{host} resolves to {reason[0].lower()}{reason[1:]}")
+                raise FetchBlocked(f"{host} resolves to {ip}; {reason}")
             results.append(
                 ResolveResult(
                     hostname=host,
