@@ -1,0 +1,238 @@
+"""What the API reads and writes. Output serializers are read-only views of the models;
+input serializers only parse: every write goes through claims.services or sources.services."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import Claim, ClaimEvent, Evidence
+from claims.selectors import SORTS, claim_evidence
+from sources.models import Outlet, Snapshot, Source
+
+# ---- output ----------------------------------------------------------------------
+
+
+class OutletSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Outlet
+        fields = ["code", "name", "domain", "kind", "country", "reliability"]
+        read_only_fields = fields
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    outlet = OutletSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Source
+        fields = ["code", "url", "title", "state", "outlet", "published_at"]
+        read_only_fields = fields
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Snapshot
+        fields = ["created_at", "title", "text", "content_hash", "http_status", "change_kind"]
+        read_only_fields = fields
+
+
+class SourceSerializer(SourceBriefSerializer):
+    snapshots = SnapshotSerializer(many=True, read_only=True)
+
+    class Meta(SourceBriefSerializer.Meta):
+        fields = [
+            *SourceBriefSerializer.Meta.fields,
+            "created_at",
+            "last_checked_at",
+            "next_check_at",
+            "last_changed_at",
+            "http_status",
+            "consecutive_failures",
+            "moved_to",
+            "snapshots",
+        ]
+        read_only_fields = fields
+
+
+class UsernameField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", read_only=True, allow_null=True, **kwargs)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    source = SourceBriefSerializer(read_only=True)
+    added_by = UsernameField()
+
+    class Meta:
+        model = Evidence
+        fields = ["source", "stance", "quote", "note", "added_by", "added_at", "needs_review"]
+        read_only_fields = fields
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A claim as the list shows it, with its stance counts."""
+
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    supports_count = serializers.IntegerField(read_only=True)
+    denies_count = serializers.IntegerField(read_only=True)
+    neutral_count = serializers.IntegerField(read_only=True)
+    source_count = serializers.IntegerField(read_only=True)
+    review_count = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "code",
+            "url",
+            "statement",
+            "status",
+            "confidence",
+            "tags",
+            "version",
+            "created_at",
+            "last_activity_at",
+            "supports_count",
+            "denies_count",
+            "neutral_count",
+            "source_count",
+            "review_count",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, claim: Claim) -> str:
+        path = reverse("api:claim_detail", args=[claim.code])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ClaimDetailSerializer(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    created_by = UsernameField()
+    verdict_by = UsernameField()
+    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "code",
+            "statement",
+            "context",
+            "status",
+            "rationale",
+            "confidence",
+            "verdict_at",
+            "verdict_by",
+            "first_seen_at",
+            "resolves_at",
+            "tags",
+            "external_id",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "last_activity_at",
+            "version",
+            "merged_into",
+            "evidence",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, claim: Claim) -> list:
+        return EvidenceSerializer(claim_evidence(claim), many=True).data
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = UsernameField()
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    source = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    payload = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = ClaimEvent
+        fields = ["kind", "kind_display", "actor", "created_at", "source", "payload"]
+        read_only_fields = fields
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# ---- input -------------------------------------------------------------------------
+
+
+class ClaimFilterSerializer(serializers.Serializer):
+    """The list filters, the same as the web list's."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    status = serializers.ChoiceField(Claim.Status.choices, required=False, allow_blank=True)
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    outlet = serializers.CharField(
+        required=False, allow_blank=True, max_length=253, help_text="Outlet code or domain."
+    )
+    needs_review = serializers.BooleanField(required=False, default=False)
+    sort = serializers.ChoiceField(list(SORTS), required=False, default="newest")
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    statement = serializers.CharField(max_length=5000)
+    context = serializers.CharField(required=False, allow_blank=True, default="")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=list
+    )
+    first_seen_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    resolves_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ClaimUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version you read; a stale one gets 409."
+    )
+    statement = serializers.CharField(required=False, max_length=5000)
+    context = serializers.CharField(required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=200, allow_blank=True), required=False
+    )
+    first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
+    resolves_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class VerdictSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(Claim.Status.choices)
+    rationale = serializers.CharField(max_length=10000)
+    confidence = serializers.ChoiceField(
+        Claim.Confidence.choices, required=False, allow_blank=True, default=""
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version you read; a stale one gets 409."
+    )
+
+
+class EvidenceCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2048)
+    stance = serializers.ChoiceField(Evidence.Stance.choices)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    quote = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EvidenceUpdateSerializer(serializers.Serializer):
+    stance = serializers.ChoiceField(Evidence.Stance.choices, required=False)
+    quote = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CommentSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class SourceCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2048)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

@@ -1,0 +1,329 @@
+"""The JSON API: parse, call the same selectors and services as the web pages, answer.
+
+Reads need the same view permission as the web pages; every write is checked by the
+service it calls (require_perm), so analysts and editors have exactly their UI rights.
+A service's ValidationError is a 400 with a message per field, PermissionDenied a 403,
+and a stale `version` a 409 carrying the current one.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import selectors, services
+from claims.models import Claim, Evidence
+from sources.models import Outlet, Source
+from sources.services import require_perm, source_get_or_create
+
+from . import serializers as s
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: a list of messages per field."),
+    403: OpenApiResponse(s.ErrorSerializer, description="Not allowed for your role."),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such object."),
+}
+CONFLICT = {409: OpenApiResponse(s.ConflictSerializer, description="Stale version.")}
+
+
+class HasViewPerm(BasePermission):
+    """The view's `view_perm`, as the web pages require it for reading."""
+
+    def has_permission(self, request, view):
+        return request.user.has_perm(view.view_perm)
+
+
+class ServiceView(APIView):
+    """Translate what the services raise into API answers."""
+
+    permission_classes = [IsAuthenticated, HasViewPerm]
+    view_perm = "claims.view_claim"
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.VersionConflict):
+            return Response(
+                {"detail": str(exc), "current_version": exc.current.version},
+                status=status.HTTP_409_CONFLICT,
+            )
+        if isinstance(exc, DjangoValidationError):
+            if hasattr(exc, "error_dict"):
+                exc = exceptions.ValidationError(exc.message_dict)
+            else:
+                exc = exceptions.ValidationError({"non_field_errors": exc.messages})
+        elif isinstance(exc, DjangoPermissionDenied):
+            exc = exceptions.PermissionDenied(str(exc) or None)
+        return super().handle_exception(exc)
+
+    def parse(self, serializer_class, data=None):
+        serializer = serializer_class(data=self.request.data if data is None else data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def claim(self, code, *, live: bool = False) -> Claim:
+        claim = selectors.claim_for_page(code)
+        if claim is None:
+            raise Http404("No such claim.")
+        if live and claim.merged_into_id:
+            raise Http404("This claim was merged into another; change that one.")
+        return claim
+
+    def evidence(self, claim: Claim, source_code) -> Evidence:
+        return get_object_or_404(
+            Evidence.objects.select_related("source__outlet", "added_by"),
+            claim=claim,
+            source__code=source_code,
+        )
+
+
+def _claim_detail(claim: Claim, request) -> dict:
+    claim = selectors.claim_for_page(claim.code)
+    return s.ClaimDetailSerializer(claim, context={"request": request}).data
+
+
+class ClaimListView(ServiceView, generics.GenericAPIView):
+    serializer_class = s.ClaimSerializer
+
+    @extend_schema(
+        parameters=[s.ClaimFilterSerializer],
+        responses={200: s.ClaimSerializer(many=True), **ERRORS},
+    )
+    def get(self, request):
+        filters = self.parse(s.ClaimFilterSerializer, request.query_params)
+        claims = selectors.claim_list(**filters)
+        page = self.paginate_queryset(claims)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=s.ClaimCreateSerializer,
+        responses={201: s.ClaimDetailSerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = self.parse(s.ClaimCreateSerializer)
+        claim = services.claim_create(**data, actor=request.user)
+        return Response(_claim_detail(claim, request), status=status.HTTP_201_CREATED)
+
+
+class ClaimDetailView(ServiceView):
+    @extend_schema(responses={200: s.ClaimDetailSerializer, **ERRORS})
+    def get(self, request, code):
+        return Response(_claim_detail(self.claim(code), request))
+
+    @extend_schema(
+        request=s.ClaimUpdateSerializer,
+        responses={200: s.ClaimDetailSerializer, **ERRORS, **CONFLICT},
+        description="Change the statement, context, tags or dates. Send the `version` you read.",
+    )
+    def patch(self, request, code):
+        claim = self.claim(code, live=True)
+        data = self.parse(s.ClaimUpdateSerializer)
+        version = data.pop("version")
+        # Dates left out stay as they are (the service takes None as "clear").
+        data.setdefault("first_seen_at", claim.first_seen_at)
+        data.setdefault("resolves_at", claim.resolves_at)
+        claim = services.claim_update(
+            claim=claim, expected_version=version, actor=request.user, **data
+        )
+        return Response(_claim_detail(claim, request))
+
+
+class VerdictView(ServiceView):
+    @extend_schema(
+        request=s.VerdictSerializer,
+        responses={200: s.ClaimDetailSerializer, **ERRORS, **CONFLICT},
+        description="Set the verdict (editors). Send the `version` you read.",
+    )
+    def post(self, request, code):
+        claim = self.claim(code, live=True)
+        require_perm(request.user, "claims.set_verdict")
+        data = self.parse(s.VerdictSerializer)
+        claim = services.verdict_set(
+            claim=claim,
+            status=data["status"],
+            rationale=data["rationale"],
+            confidence=data["confidence"],
+            expected_version=data["version"],
+            actor=request.user,
+        )
+        return Response(_claim_detail(claim, request))
+
+
+class TimelinePagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "limit"
+
+
+class TimelineView(ServiceView, generics.GenericAPIView):
+    serializer_class = s.EventSerializer
+    pagination_class = TimelinePagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                description="An event kind, or `source` for every source event.",
+                required=False,
+            )
+        ],
+        responses={200: s.EventSerializer(many=True), **ERRORS},
+        description="The claim's timeline, newest first, cursor-paginated.",
+    )
+    def get(self, request, code):
+        claim = self.claim(code)
+        events = claim.events.select_related("actor", "source")
+        kind = request.query_params.get("kind", "")
+        if kind == "source":
+            events = events.filter(kind__in=claim.events.model.SOURCE_KINDS)
+        elif kind:
+            events = events.filter(kind=kind)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CommentView(ServiceView):
+    @extend_schema(request=s.CommentSerializer, responses={201: s.EventSerializer, **ERRORS})
+    def post(self, request, code):
+        claim = self.claim(code, live=True)
+        data = self.parse(s.CommentSerializer)
+        event = services.comment_add(claim=claim, text=data["text"], actor=request.user)
+        return Response(s.EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceListView(ServiceView):
+    @extend_schema(responses={200: s.EvidenceSerializer(many=True), **ERRORS})
+    def get(self, request, code):
+        claim = self.claim(code)
+        return Response(s.EvidenceSerializer(selectors.claim_evidence(claim), many=True).data)
+
+    @extend_schema(
+        request=s.EvidenceCreateSerializer,
+        responses={201: s.EvidenceSerializer, **ERRORS},
+        description="Link a source (found or created by its normalised URL) with a stance.",
+    )
+    def post(self, request, code):
+        claim = self.claim(code, live=True)
+        data = self.parse(s.EvidenceCreateSerializer)
+        evidence = services.evidence_add(claim=claim, **data, actor=request.user)
+        evidence = self.evidence(claim, evidence.source.code)
+        return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceDetailView(ServiceView):
+    @extend_schema(responses={200: s.EvidenceSerializer, **ERRORS})
+    def get(self, request, code, source_code):
+        return Response(s.EvidenceSerializer(self.evidence(self.claim(code), source_code)).data)
+
+    @extend_schema(
+        request=s.EvidenceUpdateSerializer,
+        responses={200: s.EvidenceSerializer, **ERRORS},
+        description="Change the stance, quote or note.",
+    )
+    def patch(self, request, code, source_code):
+        evidence = self.evidence(self.claim(code, live=True), source_code)
+        data = self.parse(s.EvidenceUpdateSerializer)
+        evidence = services.evidence_update(evidence=evidence, actor=request.user, **data)
+        return Response(s.EvidenceSerializer(evidence).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("reason", str, required=False)],
+        responses={204: None, **ERRORS},
+        description="Unlink the source from the claim (editors). The source stays.",
+    )
+    def delete(self, request, code, source_code):
+        evidence = self.evidence(self.claim(code, live=True), source_code)
+        reason = request.query_params.get("reason", "")[:1000]
+        services.evidence_remove(evidence=evidence, actor=request.user, reason=reason)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SourceListView(ServiceView, generics.GenericAPIView):
+    view_perm = "sources.view_source"
+    serializer_class = s.SourceBriefSerializer
+
+    @extend_schema(responses={200: s.SourceBriefSerializer(many=True), **ERRORS})
+    def get(self, request):
+        sources = Source.objects.select_related("outlet").order_by("-created_at", "-id")
+        page = self.paginate_queryset(sources)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=s.SourceCreateSerializer,
+        responses={
+            201: s.SourceSerializer,
+            200: OpenApiResponse(s.SourceSerializer, description="Already known."),
+            **ERRORS,
+        },
+        description="Find a source by its normalised URL, or create it.",
+    )
+    def post(self, request):
+        data = self.parse(s.SourceCreateSerializer)
+        source, created = source_get_or_create(**data, actor=request.user)
+        source = _source(source.code)
+        return Response(
+            s.SourceSerializer(source).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+def _source(code) -> Source:
+    return get_object_or_404(
+        Source.objects.select_related("outlet").prefetch_related("snapshots"), code=code
+    )
+
+
+class SourceDetailView(ServiceView):
+    view_perm = "sources.view_source"
+
+    @extend_schema(responses={200: s.SourceSerializer, **ERRORS})
+    def get(self, request, code):
+        return Response(s.SourceSerializer(_source(code)).data)
+
+
+class SourceRefreshView(ServiceView):
+    view_perm = "sources.view_source"
+
+    @extend_schema(
+        request=None,
+        responses={202: s.SourceBriefSerializer, **ERRORS},
+        description="Ask for the source to be checked again soon.",
+    )
+    def post(self, request, code):
+        source = _source(code)
+        require_perm(request.user, "sources.change_source")
+        _request_check(source, request.user)
+        return Response(s.SourceBriefSerializer(source).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _request_check(source: Source, actor) -> None:
+    """Queue a check of the source the way the source page's Refresh button does."""
+    from sources import services as source_services
+
+    request_check = getattr(source_services, "source_request_check", None)
+    if request_check is not None:
+        request_check(source=source, actor=actor)
+
+
+class OutletListView(ServiceView, generics.GenericAPIView):
+    view_perm = "sources.view_outlet"
+    serializer_class = s.OutletSerializer
+
+    @extend_schema(responses={200: s.OutletSerializer(many=True), **ERRORS})
+    def get(self, request):
+        page = self.paginate_queryset(Outlet.objects.order_by("name", "id"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class OutletDetailView(ServiceView):
+    view_perm = "sources.view_outlet"
+
+    @extend_schema(responses={200: s.OutletSerializer, **ERRORS})
+    def get(self, request, code):
+        return Response(s.OutletSerializer(get_object_or_404(Outlet, code=code)).data)

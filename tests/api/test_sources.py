@@ -1,0 +1,53 @@
+import pytest
+from django.urls import reverse
+
+from sources.models import Outlet, Snapshot, Source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def source(analyst_api):
+    response = analyst_api.post(
+        "/api/sources/", {"url": "https://www.dawn.com/news/1", "title": "Dawn"}, format="json"
+    )
+    assert response.status_code == 201
+    return Source.objects.get(code=response.json()["code"])
+
+
+def test_it_creates_a_source_once(analyst_api, source):
+    assert source.outlet.domain == "dawn.com"
+    again = analyst_api.post(
+        "/api/sources/", {"url": "https://WWW.dawn.com/news/1#x"}, format="json"
+    )
+    assert again.status_code == 200
+    assert again.json()["code"] == str(source.code)
+    assert Source.objects.count() == 1
+
+
+def test_it_shows_state_and_snapshots(analyst_api, source):
+    Snapshot.objects.create(source=source, title="Dawn", text="Body", content_hash="h")
+    body = analyst_api.get(reverse("api:source_detail", args=[source.code])).json()
+    assert body["state"] == "new"
+    assert body["snapshots"][0]["text"] == "Body"
+    assert analyst_api.get("/api/sources/").json()["results"][0]["code"] == str(source.code)
+
+
+def test_it_accepts_a_refresh_request(analyst_api, outsider_api, source):
+    url = reverse("api:source_refresh", args=[source.code])
+    assert analyst_api.post(url).status_code == 202
+    assert outsider_api.post(url).status_code == 403
+
+
+def test_it_refuses_outsiders(outsider_api, source):
+    assert outsider_api.get("/api/sources/").status_code == 403
+    response = outsider_api.post("/api/sources/", {"url": "https://x.org/"}, format="json")
+    assert response.status_code == 403
+    assert outsider_api.get("/api/outlets/").status_code == 403
+
+
+def test_it_lists_outlets(analyst_api, source):
+    outlet = Outlet.objects.get()
+    assert analyst_api.get("/api/outlets/").json()["results"][0]["domain"] == "dawn.com"
+    body = analyst_api.get(reverse("api:outlet_detail", args=[outlet.code])).json()
+    assert body["reliability"] == "F"
