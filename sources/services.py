@@ -1,11 +1,15 @@
 """Writes for outlets and sources. Monitoring writes live here too."""
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .fetch import FetchBlocked, check_url
-from .models import Outlet, Source
+from .models import CheckAttempt, Outlet, Source
+from .schedule import LEASE
 from .urlnorm import domain_of, normalize_url
 
 
@@ -100,3 +104,53 @@ def source_get_or_create(
     except IntegrityError:  # the same URL was added meanwhile
         return Source.objects.get(url=normalised), False
     return source, True
+
+
+# --- monitoring -------------------------------------------------------------------------
+
+
+def sources_claim_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Take up to `limit` due sources for checking and lease them: their `next_check_at`
+    moves LEASE ahead, so the next dispatcher run passes them by while the check runs,
+    and picks them up again if the check's message was lost.
+
+    Rows locked by another dispatcher are skipped (`skip_locked`), not waited for.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Source.objects.select_for_update(skip_locked=True)
+            .filter(next_check_at__lte=now)
+            .order_by("next_check_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Source.objects.filter(pk__in=ids).update(next_check_at=now + LEASE)
+    return ids
+
+
+def source_request_check(*, source: Source, actor: AbstractBaseUser | None) -> Source:
+    """ "Refresh now": lease the source and queue a check after commit.
+
+    `check_requested_at` makes its badge poll until the check has finished; if the
+    queued message is lost, the dispatcher checks the source when the lease runs out.
+    """
+    from .tasks import check_sources  # tasks import services
+
+    require_perm(actor, "sources.change_source")
+    now = timezone.now()
+    with transaction.atomic():
+        Source.objects.filter(pk=source.pk).update(
+            check_requested_at=now, next_check_at=now + LEASE
+        )
+        check_sources.delay_on_commit([source.pk])
+    source.check_requested_at = now
+    source.next_check_at = now + LEASE
+    return source
+
+
+def attempts_prune(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete check attempts older than `older_than`; the snapshots stay."""
+    cutoff = (now or timezone.now()) - older_than
+    deleted, _ = CheckAttempt.objects.filter(started_at__lt=cutoff).delete()
+    return deleted

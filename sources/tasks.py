@@ -1,0 +1,66 @@
+"""Monitoring tasks: thin wrappers that take ids and call sources.checks / sources.services.
+
+Reliability (settings: CELERY_TASK_ACKS_LATE, CELERY_TASK_REJECT_ON_WORKER_LOST,
+prefetch 1, visibility timeout): a message is acknowledged only after its batch is
+written, and a worker killed mid-batch puts the message back. Running a batch twice
+writes no second snapshot or event (see sources.checks).
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from . import checks, services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    soft_time_limit=settings.MONITOR_SOFT_TIME_LIMIT,
+    time_limit=settings.MONITOR_HARD_TIME_LIMIT,
+)
+def check_sources(source_ids: list[int], attempt: int = 0) -> dict:
+    """Check a batch of sources; queue one retry batch for the transient failures."""
+    report = checks.check_batch(source_ids, attempt=attempt)
+    if report.retry_ids:
+        countdown = checks.retry_delay(attempt).total_seconds()
+        check_sources.apply_async(
+            (report.retry_ids,), {"attempt": attempt + 1}, countdown=countdown
+        )
+    outcomes: dict[str, int] = {}
+    for d in report.decisions:
+        outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+    log.info(
+        "Checked %d sources in %d ms (fetching %d ms): %s; %d to retry",
+        len(report.decisions),
+        report.total_ms,
+        report.fetch_ms,
+        outcomes,
+        len(report.retry_ids),
+    )
+    return {"checked": len(report.decisions), "retry": len(report.retry_ids), **outcomes}
+
+
+@shared_task(soft_time_limit=50, time_limit=60)
+def dispatch_due_sources() -> int:
+    """Run by beat every minute: lease due sources in batches and queue one check per batch."""
+    queued = 0
+    for _ in range(settings.MONITOR_DISPATCH_MAX_BATCHES):
+        ids = services.sources_claim_due(limit=settings.MONITOR_BATCH_SIZE)
+        if not ids:
+            break
+        check_sources.delay(ids)
+        queued += len(ids)
+        if len(ids) < settings.MONITOR_BATCH_SIZE:
+            break
+    if queued:
+        log.info("Queued %d due sources", queued)
+    return queued
+
+
+@shared_task
+def prune_check_attempts() -> int:
+    """Run by beat daily: drop check attempts older than MONITOR_ATTEMPTS_KEEP_DAYS."""
+    return services.attempts_prune(older_than=timedelta(days=settings.MONITOR_ATTEMPTS_KEEP_DAYS))

@@ -1,0 +1,241 @@
+"""A check of real pages on a local server: changes, vanishing, moving, failing, blocking."""
+
+import time
+
+import pytest
+from werkzeug.wrappers import Response
+
+from claims.models import ClaimEvent
+from sources.checks import check_batch
+from sources.models import CheckAttempt, Snapshot, Source
+
+from .conftest import LOREM, article
+
+pytestmark = pytest.mark.django_db
+Kind = ClaimEvent.Kind
+
+
+def check(source: Source) -> Source:
+    check_batch([source.pk])
+    return Source.objects.get(pk=source.pk)
+
+
+def kinds(source: Source) -> list[str]:
+    return list(
+        ClaimEvent.objects.filter(source=source, kind__startswith="source_")
+        .order_by("id")
+        .values_list("kind", flat=True)
+    )
+
+
+def test_it_stores_a_first_snapshot_and_writes_no_event(cited_source):
+    source = check(cited_source)
+    assert source.state == Source.State.LIVE
+    assert source.http_status == 200
+    assert source.title == "Ministers to meet"
+    assert source.last_checked_at is not None and source.next_check_at > source.last_checked_at
+    snapshot = source.snapshots.get()
+    assert snapshot.change_kind == "first" and "Qingdao" in snapshot.text
+    assert kinds(source) == []
+    assert source.attempts.get().outcome == CheckAttempt.Outcome.CHANGED
+
+
+def test_it_costs_a_304_when_nothing_changed(cited_source, site):
+    check(cited_source)
+    source = check(cited_source)
+    outcomes = list(source.attempts.order_by("started_at").values_list("outcome", flat=True))
+    assert outcomes == ["changed", "not_modified"]
+    assert source.http_status == 304
+    assert source.snapshots.count() == 1 and kinds(source) == []
+
+
+def test_it_ignores_a_new_date_and_advert(cited_source, site):
+    check(cited_source)
+    site.set("/news/cited", article("Ministers to meet", stamp="29 November 2026 17:02"))
+    source = check(cited_source)
+    assert source.attempts.order_by("-started_at").first().outcome == "unchanged"
+    assert source.snapshots.count() == 1 and kinds(source) == []
+
+
+def test_it_records_an_edit_on_the_claim_timeline_and_flags_the_evidence(cited_source, site, claim):
+    check(cited_source)
+    edited = LOREM.replace("no bilateral meeting", "a short bilateral meeting")
+    site.set("/news/cited", article("Ministers to meet", edited))
+    source = check(cited_source)
+    assert kinds(source) == [Kind.SOURCE_CHANGED]
+    event = claim.events.get(kind=Kind.SOURCE_CHANGED)
+    assert "a short" in event.payload["added"] and "no" in event.payload["removed"]
+    assert event.payload["snapshot"] == source.snapshots.first().pk
+    assert claim.evidence.get().needs_review is True
+    assert source.last_changed_at is not None
+
+
+def test_it_tells_a_new_headline(cited_source, site):
+    check(cited_source)
+    site.set("/news/cited", article("No meeting planned, ministry says"))
+    source = check(cited_source)
+    assert kinds(source) == [Kind.SOURCE_HEADLINE_CHANGED]
+    event = ClaimEvent.objects.get(source=source, kind=Kind.SOURCE_HEADLINE_CHANGED)
+    assert event.payload["before"]["title"] == "Ministers to meet"
+    assert event.payload["after"]["title"] == "No meeting planned, ministry says"
+
+
+@pytest.mark.parametrize(
+    ("notice", "kind"),
+    [
+        ("Correction: an earlier version misstated the day of the forum.", "source_correction"),
+        ("Editor's note: this story has been updated with comment.", "source_correction"),
+        ("This article has been updated to include the ministry's reply.", "source_correction"),
+        ("This article has been retracted because its sourcing was wrong.", "source_retraction"),
+    ],
+)
+def test_it_recognises_correction_and_retraction_notices(cited_source, site, notice, kind):
+    check(cited_source)
+    site.set("/news/cited", article("Ministers to meet", LOREM, notice))
+    source = check(cited_source)
+    assert kinds(source) == [kind]
+    event = ClaimEvent.objects.get(source=source, kind=kind)
+    assert notice.split(":")[0].split(" ")[0] in event.payload["notice"]
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_it_marks_a_vanished_page_gone_once_and_back_when_it_returns(cited_source, site, status):
+    check(cited_source)
+    site.set("/news/cited", "gone", status=status)
+    source = check(cited_source)
+    source = check(source)
+    assert source.state == Source.State.GONE and source.http_status == status
+    assert kinds(source) == [Kind.SOURCE_GONE]
+    site.set("/news/cited", article("Ministers to meet"))
+    source = check(source)
+    assert source.state == Source.State.LIVE
+    assert kinds(source) == [Kind.SOURCE_GONE, Kind.SOURCE_BACK]
+
+
+def test_it_marks_a_permanent_redirect_moved(cited_source, site):
+    check(cited_source)
+    new_url = site.set("/2026/news/cited", article("Ministers to meet"))
+    site.redirect("/news/cited", new_url, 301)
+    source = check(cited_source)
+    assert source.state == Source.State.MOVED and source.moved_to == new_url
+    assert kinds(source) == [Kind.SOURCE_MOVED]
+    source = check(source)
+    assert kinds(source) == [Kind.SOURCE_MOVED]
+
+
+def test_it_calls_a_redirect_to_another_article_a_retraction(cited_source, site):
+    check(cited_source)
+    other = site.set(
+        "/world",
+        article("World news", "Markets rallied in Asia as investors cheered the data. " * 5),
+    )
+    site.redirect("/news/cited", other, 302)
+    source = check(cited_source)
+    assert kinds(source) == [Kind.SOURCE_RETRACTION]
+    event = ClaimEvent.objects.get(source=source, kind=Kind.SOURCE_RETRACTION)
+    assert event.payload["reason"] == "redirects to a different article"
+
+
+def test_it_retries_5xx_and_declares_unreachable_after_repeated_failures(
+    cited_source, site, settings
+):
+    settings.MONITOR_RETRIES = 1
+    settings.MONITOR_UNREACHABLE_AFTER = 2
+    check(cited_source)
+    site.set("/news/cited", "down", status=503)
+    report = check_batch([cited_source.pk])
+    assert report.retry_ids == [cited_source.pk]  # first try: retried, not yet a failure
+    source = Source.objects.get(pk=cited_source.pk)
+    assert source.consecutive_failures == 0
+    report = check_batch([source.pk], attempt=1)
+    assert report.retry_ids == []
+    assert Source.objects.get(pk=source.pk).consecutive_failures == 1
+    check_batch([source.pk], attempt=1)
+    source = Source.objects.get(pk=source.pk)
+    assert source.state == Source.State.UNREACHABLE and kinds(source) == [Kind.SOURCE_UNREACHABLE]
+    assert source.attempts.filter(outcome="error", http_status=503).count() == 3
+
+
+def test_it_does_not_retry_a_4xx(cited_source, site, settings):
+    settings.MONITOR_RETRIES = 2
+    check(cited_source)
+    site.set("/news/cited", "forbidden", status=403)
+    report = check_batch([cited_source.pk])
+    assert report.retry_ids == []
+    assert Source.objects.get(pk=cited_source.pk).consecutive_failures == 1
+
+
+def test_it_times_out_a_page_that_drips_slowly(cited_source, site, settings):
+    settings.FETCH_TOTAL_TIMEOUT = 1
+    settings.MONITOR_RETRIES = 1
+
+    def drip(request):
+        def chunks():
+            for _ in range(30):
+                yield b"<p>slow</p>"
+                time.sleep(0.1)  # the server drips; the client's deadline is what is tested
+
+        return Response(chunks(), content_type="text/html")
+
+    site.set("/news/cited", drip)
+    report = check_batch([cited_source.pk])
+    assert report.retry_ids == [cited_source.pk]
+    attempt = CheckAttempt.objects.get(source=cited_source)
+    assert attempt.outcome == "timeout" and attempt.duration_ms < 2500
+
+
+def test_it_records_a_blocked_source_and_never_retries_it(cited_source, settings):
+    settings.FETCH_ALLOW_PRIVATE = False
+    settings.MONITOR_RETRIES = 2
+    report = check_batch([cited_source.pk])
+    assert report.retry_ids == []
+    source = Source.objects.get(pk=cited_source.pk)
+    assert source.state == Source.State.BLOCKED
+    assert kinds(source) == [Kind.SOURCE_BLOCKED]
+    assert source.attempts.get().outcome == "blocked"
+    check_batch([source.pk])
+    assert kinds(source) == [Kind.SOURCE_BLOCKED]
+
+
+def test_it_writes_no_second_snapshot_or_event_when_a_check_runs_again(cited_source, site):
+    check(cited_source)
+    site.set("/news/cited", article("No meeting planned, ministry says"))
+    stale = Source.objects.get(pk=cited_source.pk)
+    check(cited_source)
+    check(cited_source)  # a redelivered message
+    assert Snapshot.objects.filter(source=stale).count() == 2
+    assert kinds(stale) == [Kind.SOURCE_HEADLINE_CHANGED]
+
+
+def test_it_lets_only_one_of_two_concurrent_checks_write_a_change(cited_source, site):
+    from sources.checks import Fetched, decide, write
+
+    check(cited_source)
+    site.set("/news/cited", article("No meeting planned, ministry says"))
+    # Two workers loaded the same state and fetched the same change.
+    from django.utils import timezone
+
+    from sources import fetch
+
+    result = fetch.fetch(site.url("/news/cited"))
+    loaded = [Source.objects.get(pk=cited_source.pk) for _ in range(2)]
+    prev = Snapshot.objects.get(source=cited_source)
+    for source in loaded:
+        now = timezone.now()
+        write(
+            [decide(source, Fetched(source.pk, now, 5, result=result), now=now, previous=prev)],
+            now=now,
+        )
+    assert Snapshot.objects.filter(source=cited_source).count() == 2
+    assert kinds(cited_source) == [Kind.SOURCE_HEADLINE_CHANGED]
+    assert CheckAttempt.objects.filter(source=cited_source).count() == 3
+
+
+def test_it_checks_a_batch_of_many_sources_in_few_queries(
+    make_source, django_assert_max_num_queries
+):
+    sources = [make_source(f"/n/{i}") for i in range(30)]
+    check_batch([s.pk for s in sources])  # first snapshots
+    with django_assert_max_num_queries(4):
+        check_batch([s.pk for s in sources])  # all 304
+    assert CheckAttempt.objects.filter(outcome="not_modified").count() == 30
