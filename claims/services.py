@@ -301,6 +301,10 @@ def evidence_add(
         source=source,
         at=evidence.added_at,
     )
+    if created and queue_check:
+        from sources.tasks import check_sources  # sources.tasks -> checks -> claims.models
+
+        check_sources.delay_on_commit([source.pk])
     return evidence
 
 
