@@ -64,6 +64,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.http_exceptions import ContentEncodingError, TransferEncodingError
 from django.conf import settings
 from yarl import URL
 
@@ -436,6 +437,12 @@ def _failure(exc: aiohttp.ClientError, url: str) -> FetchFailed:
     if isinstance(
         exc, aiohttp.ClientConnectionError | aiohttp.ServerDisconnectedError | aiohttp.ClientOSError
     ):
+        return FetchFailed("connection", text, url=url)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        # A body cut short is the network's doing (worth a retry); one that will not
+        # decode (bad gzip, bad chunking) is the server's.
+        if isinstance(exc.__cause__, ContentEncodingError | TransferEncodingError):
+            return FetchFailed("protocol", text, url=url)
         return FetchFailed("connection", text, url=url)
     if isinstance(exc, aiohttp.InvalidURL):
         return FetchFailed("protocol", f"Invalid URL: {text}", url=url)
