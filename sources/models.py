@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -63,6 +64,9 @@ class Outlet(models.Model):
 
     def get_absolute_url(self):
         return reverse("sources:outlet_detail", args=[self.code])
+
+
+RECENT = timedelta(days=7)
 
 
 class SourceState(models.TextChoices):
@@ -136,6 +140,11 @@ class Source(models.Model):
 
     def get_absolute_url(self):
         return reverse("sources:detail", args=[self.code])
+
+    @property
+    def recently_changed(self) -> bool:
+        """Changed in the last week: the badge says so."""
+        return bool(self.last_changed_at) and timezone.now() - self.last_changed_at < RECENT
 
     @property
     def check_pending(self) -> bool:

@@ -6,6 +6,8 @@ app_name = "sources"
 urlpatterns = [
     path("sources/", views.source_list, name="list"),
     path("sources/<uuid:code>/", views.source_detail, name="detail"),
+    path("sources/<uuid:code>/state/", views.source_state, name="state"),
+    path("sources/<uuid:code>/refresh/", views.source_refresh, name="refresh"),
     path("outlets/", views.outlet_list, name="outlet_list"),
     path("outlets/<uuid:code>/", views.outlet_detail, name="outlet_detail"),
 ]

@@ -1,0 +1,122 @@
+"""Reads for the sources and outlets pages, each in a constant number of queries."""
+
+import uuid
+
+from django.db.models import Count, Q, QuerySet
+
+from claims.models import Evidence
+
+from .changes import DiffPart, word_diff
+from .models import CheckAttempt, Outlet, Snapshot, Source
+
+ATTEMPTS_SHOWN = 50
+SNAPSHOTS_SHOWN = 100
+
+
+def source_list(*, q: str = "", state: str = "", outlet: str = "") -> QuerySet[Source]:
+    """Sources with their outlet and how many claims cite them, newest first."""
+    sources = Source.objects.select_related("outlet").annotate(cited=Count("evidence"))
+    q = (q or "").strip()
+    if q:
+        sources = sources.filter(Q(title__icontains=q) | Q(url__icontains=q))
+    if state:
+        sources = sources.filter(state=state)
+    if outlet:
+        try:
+            sources = sources.filter(outlet__code=uuid.UUID(outlet))
+        except ValueError:
+            sources = sources.none()
+    return sources.order_by("-created_at", "-id")
+
+
+def source_for_page(code: uuid.UUID) -> Source | None:
+    return Source.objects.select_related("outlet", "added_by").filter(code=code).first()
+
+
+def source_snapshots(source: Source) -> list[Snapshot]:
+    """Newest first, without their text (the diff loads the two it shows)."""
+    return list(source.snapshots.defer("text").order_by("-created_at", "-id")[:SNAPSHOTS_SHOWN])
+
+
+def source_attempts(source: Source) -> list[CheckAttempt]:
+    return list(source.attempts.order_by("-started_at", "-id")[:ATTEMPTS_SHOWN])
+
+
+def source_evidence(source: Source) -> list[Evidence]:
+    """The claims citing a source, with their stance."""
+    return list(
+        Evidence.objects.filter(source=source, claim__merged_into=None)
+        .select_related("claim")
+        .order_by("-added_at", "-id")
+    )
+
+
+def snapshot_diff(
+    source: Source, *, old: int | None = None, new: int | None = None
+) -> tuple[Snapshot | None, Snapshot | None, list[DiffPart]]:
+    """The word-level diff between two snapshots of `source` (ids), by default the two
+    newest. Unknown ids fall back to the defaults; one query."""
+    wanted = [pk for pk in (old, new) if pk is not None]
+    snaps = {
+        s.pk: s
+        for s in source.snapshots.filter(
+            Q(pk__in=wanted)
+            | Q(pk__in=source.snapshots.order_by("-created_at", "-id").values("pk")[:2])
+        )
+    }
+    newest = sorted(snaps.values(), key=lambda s: (s.created_at, s.pk), reverse=True)
+    after = snaps.get(new) or (newest[0] if newest else None)
+    before = snaps.get(old) or next((s for s in newest if s is not after), None)
+    if before is None or after is None:
+        return before, after, []
+    if (before.created_at, before.pk) > (after.created_at, after.pk):
+        before, after = after, before
+    text_before = f"{before.title}\n\n{before.text}"
+    text_after = f"{after.title}\n\n{after.text}"
+    return before, after, word_diff(text_before, text_after)
+
+
+def outlet_list(*, kind: str = "", reliability: str = "", q: str = "") -> QuerySet[Outlet]:
+    """Outlets with counts of sources and of evidence supporting and denying claims."""
+    outlets = Outlet.objects.annotate(
+        source_count=Count("sources", distinct=True),
+        supports_count=Count(
+            "sources__evidence",
+            filter=Q(sources__evidence__stance=Evidence.Stance.SUPPORTS),
+        ),
+        denies_count=Count(
+            "sources__evidence",
+            filter=Q(sources__evidence__stance=Evidence.Stance.DENIES),
+        ),
+    )
+    if kind:
+        outlets = outlets.filter(kind=kind)
+    if reliability:
+        outlets = outlets.filter(reliability=reliability)
+    q = (q or "").strip()
+    if q:
+        outlets = outlets.filter(Q(name__icontains=q) | Q(domain__icontains=q))
+    return outlets.order_by("name", "id")
+
+
+def outlet_for_page(code: uuid.UUID) -> Outlet | None:
+    return Outlet.objects.filter(code=code).first()
+
+
+def outlet_sources(outlet: Outlet, limit: int = 100) -> list[Source]:
+    return list(
+        outlet.sources.annotate(cited=Count("evidence")).order_by("-created_at", "-id")[:limit]
+    )
+
+
+def outlet_evidence(outlet: Outlet, limit: int = 200) -> list[Evidence]:
+    """What the outlet's sources said about claims: supports and denies, newest first."""
+    return list(
+        Evidence.objects.filter(
+            source__outlet=outlet,
+            stance__in=[Evidence.Stance.SUPPORTS, Evidence.Stance.DENIES],
+            claim__merged_into=None,
+        )
+        .select_related("claim", "source")
+        .order_by("-added_at", "-id")[:limit]
+    )

@@ -1,0 +1,176 @@
+"""The sources pages: list, detail with snapshots, checks and diff, state polling, refresh."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from claims import services as claim_services
+from sources.models import CheckAttempt, Snapshot, Source
+from sources.services import source_get_or_create
+
+pytestmark = pytest.mark.django_db
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def make_sources(n: int, claim, analyst) -> list[Source]:
+    sources = []
+    for i in range(n):
+        ev = claim_services.evidence_add(
+            claim=claim,
+            url=f"https://news{i % 3}.example.com/article/{i}",
+            stance="supports",
+            actor=analyst,
+            queue_check=False,
+        )
+        sources.append(ev.source)
+    return sources
+
+
+def add_snapshots(source: Source, *texts: str) -> list[Snapshot]:
+    snaps = []
+    for i, text in enumerate(texts):
+        snaps.append(
+            Snapshot.objects.create(
+                source=source,
+                title="Ministers to meet",
+                text=text,
+                content_hash=str(i),
+                created_at=timezone.now() + timezone.timedelta(seconds=i),
+                change_kind="first" if i == 0 else "edited",
+            )
+        )
+    return snaps
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_it_lists_sources_in_constant_queries(
+    analyst_client, claim, analyst, n, django_assert_num_queries
+):
+    make_sources(n, claim, analyst)
+    # session, user, permissions (2), count, page
+    with django_assert_num_queries(6):
+        response = analyst_client.get(reverse("sources:list"))
+    assert response.status_code == 200
+    assert response.content.count(b'class="badge state-new"') == n
+
+
+def test_it_filters_sources_by_state_and_words(analyst_client, claim, analyst):
+    a, b = make_sources(2, claim, analyst)
+    Source.objects.filter(pk=b.pk).update(state=Source.State.GONE, title="Vanished report")
+    response = analyst_client.get(reverse("sources:list"), {"state": "gone"})
+    assert b"Vanished report" in response.content and a.url.encode() not in response.content
+    response = analyst_client.get(
+        reverse("sources:list"), {"q": "vanished"}, headers={"HX-Request": "true"}
+    )
+    assert b"<html" not in response.content and b"Vanished report" in response.content
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_it_shows_a_source_with_snapshots_checks_and_claims_in_constant_queries(
+    analyst_client, claim, analyst, n, django_assert_num_queries
+):
+    source = make_sources(1, claim, analyst)[0]
+    add_snapshots(source, *[f"version {i} of the text" for i in range(n)])
+    CheckAttempt.objects.bulk_create(
+        CheckAttempt(source=source, outcome="not_modified", http_status=304, duration_ms=3)
+        for _ in range(n)
+    )
+    # session, user, permissions (2), source, diff, snapshots, attempts, evidence
+    with django_assert_num_queries(9):
+        response = analyst_client.get(source.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.count(b"Not modified (304)") == n
+    assert claim.statement.encode() in response.content or b"defence ministers" in response.content
+
+
+def test_it_shows_the_word_diff_between_any_two_snapshots(analyst_client, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    first, second, third = add_snapshots(
+        source,
+        "the ministers will meet on Thursday",
+        "the ministers will not meet on Thursday",
+        "the ministers met on Friday",
+    )
+    response = analyst_client.get(source.get_absolute_url())
+    html = response.content.decode()
+    assert "<ins>met </ins>" in html or "<ins>met" in html  # default: the two newest
+    response = analyst_client.get(
+        source.get_absolute_url(),
+        {"old": first.pk, "new": second.pk, "partial": "diff"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "<ins>not </ins>" in html and "<del>" not in html
+
+
+def test_it_escapes_fetched_titles_and_text(analyst_client, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    Source.objects.filter(pk=source.pk).update(title=XSS)
+    add_snapshots(source, "harmless", f"now {XSS}")
+    Snapshot.objects.filter(source=source).update(title=XSS)
+    for url in (source.get_absolute_url(), reverse("sources:list"), claim.get_absolute_url()):
+        html = analyst_client.get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, url
+
+
+def test_it_polls_the_state_until_the_check_is_done(analyst_client, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    url = reverse("sources:state", args=[source.code])
+    response = analyst_client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert b'hx-trigger="every 2s"' in response.content
+    Source.objects.filter(pk=source.pk).update(
+        last_checked_at=timezone.now(), state=Source.State.LIVE
+    )
+    response = analyst_client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 286
+    assert b"hx-trigger" not in response.content and b"Live" in response.content
+
+
+def test_it_queues_a_check_on_refresh_now(
+    analyst_client, claim, analyst, django_capture_on_commit_callbacks
+):
+    source = make_sources(1, claim, analyst)[0]
+    Source.objects.filter(pk=source.pk).update(last_checked_at=timezone.now())
+    url = reverse("sources:refresh", args=[source.code])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = analyst_client.post(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert len(callbacks) == 1  # check_sources.delay_on_commit
+    assert b'hx-trigger="every 2s"' in response.content
+    source.refresh_from_db()
+    assert source.check_requested_at is not None and source.next_check_at > timezone.now()
+
+
+def test_it_redirects_a_plain_refresh_back_but_never_off_site(analyst_client, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    url = reverse("sources:refresh", args=[source.code])
+    response = analyst_client.post(url, {"next": claim.get_absolute_url()})
+    assert response.status_code == 302 and response["Location"] == claim.get_absolute_url()
+    response = analyst_client.post(url, {"next": "https://evil.example/"})
+    assert response["Location"] == source.get_absolute_url()
+
+
+def test_it_refuses_an_outsider(client, outsider, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    client.force_login(outsider)
+    for name in ("sources:detail", "sources:state"):
+        assert client.get(reverse(name, args=[source.code])).status_code == 403
+    assert client.get(reverse("sources:list")).status_code == 403
+    response = client.post(reverse("sources:refresh", args=[source.code]))
+    assert response.status_code == 403
+    assert Source.objects.get(pk=source.pk).check_requested_at is None
+
+
+def test_it_sends_anonymous_visitors_to_log_in(client):
+    source, _ = source_get_or_create(url="https://example.com/a", actor=None)
+    response = client.post(reverse("sources:refresh", args=[source.code]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_it_answers_404_for_an_unknown_source(analyst_client):
+    import uuid
+
+    assert analyst_client.get(reverse("sources:detail", args=[uuid.uuid4()])).status_code == 404
