@@ -38,6 +38,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 class SourceSerializer(SourceBriefSerializer):
     snapshots = SnapshotSerializer(many=True, read_only=True)
+    moved_to = serializers.CharField(read_only=True, help_text="Where it moved; empty if not.")
 
     class Meta(SourceBriefSerializer.Meta):
         fields = [
@@ -179,6 +180,15 @@ class ClaimFilterSerializer(serializers.Serializer):
     )
     needs_review = serializers.BooleanField(required=False, default=False)
     sort = serializers.ChoiceField(list(SORTS), required=False, default="newest")
+
+
+class TimelineFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        [("source", "Every source event"), *ClaimEvent.Kind.choices],
+        required=False,
+        allow_blank=True,
+        help_text="An event kind, or `source` for every source event.",
+    )
 
 
 class ClaimCreateSerializer(serializers.Serializer):

@@ -165,21 +165,14 @@ class TimelineView(ServiceView, generics.GenericAPIView):
     pagination_class = TimelinePagination
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "kind",
-                str,
-                description="An event kind, or `source` for every source event.",
-                required=False,
-            )
-        ],
+        parameters=[s.TimelineFilterSerializer],
         responses={200: s.EventSerializer(many=True), **ERRORS},
         description="The claim's timeline, newest first, cursor-paginated.",
     )
     def get(self, request, code):
         claim = self.claim(code)
         events = claim.events.select_related("actor", "source")
-        kind = request.query_params.get("kind", "")
+        kind = self.parse(s.TimelineFilterSerializer, request.query_params).get("kind")
         if kind == "source":
             events = events.filter(kind__in=claim.events.model.SOURCE_KINDS)
         elif kind:
