@@ -52,6 +52,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import re
@@ -196,16 +197,22 @@ def _parse(url: str | URL) -> URL:
 
 
 def _check(parsed: URL, *, allow_private: bool) -> None:
-    url = str(parsed)
     if parsed.scheme not in ("http", "https"):
-        raise FetchBlocked("Only http and https URLs can be fetched.", url=url)
+        raise FetchBlocked("Only http and https URLs can be fetched.", url=str(parsed))
     if parsed.user is not None or parsed.password is not None:
-        raise FetchBlocked("URLs with a user name or password are not fetched.", url=url)
-    host = (parsed.raw_host or "").lower()
+        raise FetchBlocked("URLs with a user name or password are not fetched.", url=str(parsed))
+    reason = _host_refusal((parsed.raw_host or "").lower(), allow_private)
+    if reason:
+        raise FetchBlocked(reason, url=str(parsed))
+
+
+@functools.lru_cache(maxsize=4096)  # a batch of checks meets the same hosts again and again
+def _host_refusal(host: str, allow_private: bool) -> str | None:
+    """Why a URL with this host is refused before any lookup, or None."""
     if not host:
-        raise FetchBlocked("This URL has no host name.", url=url)
+        return "This URL has no host name."
     if "%" in host and ":" not in host:
-        raise FetchBlocked("Percent-encoded host names are not fetched.", url=url)
+        return "Percent-encoded host names are not fetched."
     bare = host.rstrip(".")
     try:
         ip = ipaddress.ip_address(bare.split("%", 1)[0] if ":" in bare else bare)
@@ -213,21 +220,18 @@ def _check(parsed: URL, *, allow_private: bool) -> None:
         ip = None
     if ip is not None:
         if ip.version == 4 and bare != host:
-            raise FetchBlocked(f"{host} is not a standard IP address form.", url=url)
-        reason = address_refusal(ip, allow_private=allow_private)
-        if reason:
-            raise FetchBlocked(reason, url=url)
-        return
-    last = bare.rsplit(".", 1)[-1]
-    if _NUMERIC_LABEL.fullmatch(last):
+            return f"{host} is not a standard IP address form."
+        return address_refusal(ip, allow_private=allow_private)
+    if _NUMERIC_LABEL.fullmatch(bare.rsplit(".", 1)[-1]):
         # WHATWG and inet_aton read these as IPv4 (0177.0.0.1, 0x7f.1, 2130706433, 127.1).
-        raise FetchBlocked(f"{host} is not a standard IP address form.", url=url)
+        return f"{host} is not a standard IP address form."
     if allow_private:
-        return
+        return None
     if bare in LOCAL_NAMES or bare.endswith(LOCAL_SUFFIXES):
-        raise FetchBlocked(f"{host} is a local name, not a public web site.", url=url)
+        return f"{host} is a local name, not a public web site."
     if "." not in bare:
-        raise FetchBlocked(f"{host} is a single-label name, not a public web site.", url=url)
+        return f"{host} is a single-label name, not a public web site."
+    return None
 
 
 def check_url(url: str) -> None:
