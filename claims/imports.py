@@ -360,7 +360,7 @@ def _plan(rows: list[Row], report: ImportReport) -> list[PlannedClaim]:
                     Issue(
                         row.line,
                         f"the same article as line {earlier.line} under this claim, but "
-                        f"'{row.stance}' there is '{earlier.stance}'",
+                        f"'{row.stance}' here and '{earlier.stance}' there: which is it?",
                     )
                 )
             else:
