@@ -7,6 +7,10 @@ path (If-None-Match with each page's ETag).
 
     .venv/bin/python bench/fetch_throughput.py                       # nginx if present
     .venv/bin/python bench/fetch_throughput.py --server aiohttp --count 20000 --concurrency 64
+    .venv/bin/python bench/fetch_throughput.py --baseline  # plain aiohttp too: the guard's cost
+
+Client CPU per page (time.process_time of this process) is printed beside the rate: the
+rate depends on what else the two cores are doing, the CPU per page much less.
 
 Ports: nginx 8202, aiohttp 8203 (the fetch helper's range). Results go to bench/fetch.md.
 """
@@ -109,34 +113,50 @@ def wait_for_port(port: int, deadline: float = 10) -> None:
 # --- the client -------------------------------------------------------------------------
 
 
-async def run(base: str, count: int, concurrency: int, etags: dict[int, str] | None):
+async def run(base: str, count: int, concurrency: int, conditional: bool, raw: bool):
+    """Fetch `count` pages with `concurrency` workers on one session; return
+    (pages/s, seconds, client CPU seconds, statuses). `raw` uses plain aiohttp (no guard)
+    as a baseline for what the guard costs."""
+    import aiohttp
+
     from sources import fetch
 
     statuses: dict[int, int] = {}
-    async with fetch.make_session(limit=concurrency, limit_per_host=concurrency) as session:
+    etags: dict[int, str] = {}
+    if raw:
+        session_cm = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+        )
+    else:
+        session_cm = fetch.make_session(limit=concurrency, limit_per_host=concurrency)
+
+    async with session_cm as session:
+
+        async def one(i: int, etag: str) -> tuple[int, str]:
+            url = f"{base}/page/{i}.html"
+            if raw:
+                headers = {"If-None-Match": etag} if etag else {}
+                async with session.get(url, headers=headers, allow_redirects=False) as resp:
+                    await resp.read()
+                    return resp.status, resp.headers.get("ETag", "")
+            result = await fetch.fetch_async(url, etag=etag, session=session)
+            return result.status, result.etag
+
+        # Warm up: open the connections and learn every ETag.
+        for i in range(PAGES):
+            etags[i] = (await one(i, ""))[1]
         next_n = iter(range(count))
 
         async def worker():
             for n in next_n:
                 i = n % PAGES
-                result = await fetch.fetch_async(
-                    f"{base}/page/{i}.html",
-                    etag=etags[i] if etags else "",
-                    session=session,
-                )
-                statuses[result.status] = statuses.get(result.status, 0) + 1
+                status, _ = await one(i, etags[i] if conditional else "")
+                statuses[status] = statuses.get(status, 0) + 1
 
-        # Warm up: open the connections and learn every ETag.
-        learned: dict[int, str] = {}
-        for i in range(PAGES):
-            result = await fetch.fetch_async(f"{base}/page/{i}.html", session=session)
-            learned[i] = result.etag
-        if etags is not None:
-            etags.update(learned)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return count / elapsed, elapsed, statuses
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return count / elapsed, elapsed, cpu, statuses
 
 
 def main() -> None:
@@ -144,6 +164,9 @@ def main() -> None:
     parser.add_argument("--server", choices=["nginx", "aiohttp"], default=None)
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--baseline", action="store_true", help="also time plain aiohttp without the guard"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -171,14 +194,20 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             print(f"server: {server} on {base}; client: {loop_name}")
             print(f"{args.count} fetches, concurrency {args.concurrency}, one session")
-            for label, etags in (("200 (full page)", None), ("304 (If-None-Match)", {})):
-                rate, elapsed, statuses = asyncio.run(
-                    run(base, args.count, args.concurrency, etags)
-                )
-                print(f"{label:22} {rate:8.0f} pages/s  ({elapsed:.2f}s, statuses {statuses})")
-                expected = 304 if etags is not None else 200
-                if set(statuses) != {expected}:
-                    sys.exit(f"expected only {expected} answers: the run is not valid")
+            print(f"{'path':30} {'pages/s':>8} {'client CPU/page':>16}  statuses")
+            for raw in (False, True) if args.baseline else (False,):
+                for conditional in (False, True):
+                    rate, elapsed, cpu, statuses = asyncio.run(
+                        run(base, args.count, args.concurrency, conditional, raw)
+                    )
+                    label = ("plain aiohttp " if raw else "sources.fetch ") + (
+                        "304 (If-None-Match)" if conditional else "200 (full page)"
+                    )
+                    per_page = cpu / args.count * 1e6
+                    print(f"{label:30} {rate:8.0f} {per_page:13.0f} µs  {statuses}")
+                    expected = 304 if conditional else 200
+                    if set(statuses) != {expected}:
+                        sys.exit(f"expected only {expected} answers: the run is not valid")
         finally:
             proc.send_signal(signal.SIGTERM if server == "aiohttp" else signal.SIGQUIT)
             proc.wait(10)
