@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from claims import selectors, services
 from claims.models import Claim, Evidence
 from sources.models import Outlet, Source
-from sources.services import require_perm, source_get_or_create
+from sources.services import require_perm, source_get_or_create, source_request_check
 
 from . import serializers as s
 
@@ -286,22 +286,11 @@ class SourceRefreshView(ServiceView):
     @extend_schema(
         request=None,
         responses={202: s.SourceBriefSerializer, **ERRORS},
-        description="Ask for the source to be checked again soon.",
+        description="Queue a check of the source now (its badge shows when it has run).",
     )
     def post(self, request, code):
-        source = _source(code)
-        require_perm(request.user, "sources.change_source")
-        _request_check(source, request.user)
+        source = source_request_check(source=_source(code), actor=request.user)
         return Response(s.SourceBriefSerializer(source).data, status=status.HTTP_202_ACCEPTED)
-
-
-def _request_check(source: Source, actor) -> None:
-    """Queue a check of the source the way the source page's Refresh button does."""
-    from sources import services as source_services
-
-    request_check = getattr(source_services, "source_request_check", None)
-    if request_check is not None:
-        request_check(source=source, actor=actor)
 
 
 class OutletListView(ServiceView, generics.GenericAPIView):

@@ -35,8 +35,12 @@ def test_it_shows_state_and_snapshots(analyst_api, source):
 
 def test_it_accepts_a_refresh_request(analyst_api, outsider_api, source):
     url = reverse("api:source_refresh", args=[source.code])
-    assert analyst_api.post(url).status_code == 202
     assert outsider_api.post(url).status_code == 403
+    source.refresh_from_db()
+    assert source.check_requested_at is None
+    assert analyst_api.post(url).status_code == 202
+    source.refresh_from_db()
+    assert source.check_requested_at is not None
 
 
 def test_it_refuses_outsiders(outsider_api, source):
