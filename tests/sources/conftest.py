@@ -107,3 +107,15 @@ def cited_source(claim, analyst, site):
         claim=claim, url=url, stance="supports", actor=analyst, queue_check=False
     )
     return evidence.source
+
+
+@pytest.fixture
+def keep_groups():
+    """Transactional tests empty the database afterwards, the groups of migration
+    claims 0002 included; put them back for the tests that follow."""
+    yield
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("claims.migrations.0002_groups").create_groups(apps, None)

@@ -1,0 +1,168 @@
+"""End to end with a real Celery worker on Redis: claim -> evidence -> worker check ->
+event on the claim's timeline; and a worker process killed mid-check loses nothing and
+duplicates nothing."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from werkzeug.wrappers import Response
+
+from claims import services as claim_services
+from claims.models import ClaimEvent, Evidence
+from claimwatch.celery import app
+from sources.models import CheckAttempt, Snapshot, Source
+from sources.services import source_request_check
+
+from .conftest import LOREM, article
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 60
+
+
+def wait_for(condition, what: str, deadline: float = DEADLINE):
+    """Poll `condition` until it is true or the deadline passes (no sleeping for time)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"Timed out waiting for {what}")
+
+
+@pytest.fixture
+def worker(keep_groups, monitor_settings, tmp_path):
+    """`celery -A claimwatch worker` on this test's database and Redis db, one process."""
+    app.control.purge()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "FETCH_ALLOW_PRIVATE": "true",
+        "MONITOR_HOST_GAP_MS": "0",
+        "MONITOR_RETRIES": "0",
+        "FETCH_TOTAL_TIMEOUT": "20",
+    }
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "claimwatch",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    proc.log_path = tmp_path / "worker.log"
+    yield proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+    app.control.purge()
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def test_it_checks_a_linked_source_and_writes_its_change_to_the_claim_timeline(worker, site):
+    claim = claim_services.claim_create(statement="The ministers will meet.", actor=None)
+    url = site.set("/news/e2e", article("Ministers to meet"))
+    evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=None)
+    source = evidence.source
+    # The first check was queued on commit by evidence_add; the worker stores a snapshot.
+    wait_for(lambda: Snapshot.objects.filter(source=source).exists(), "the first snapshot")
+    assert Source.objects.get(pk=source.pk).state == Source.State.LIVE
+
+    site.set("/news/e2e", article("No meeting planned, ministry says"))
+    source_request_check(source=Source.objects.get(pk=source.pk), actor=None)
+    event = wait_for(
+        lambda: claim.events.filter(kind=ClaimEvent.Kind.SOURCE_HEADLINE_CHANGED).first(),
+        "the headline event on the claim timeline",
+    )
+    assert event.payload["after"]["title"] == "No meeting planned, ministry says"
+    assert Evidence.objects.get(pk=evidence.pk).needs_review is True
+    wait_for(
+        lambda: Source.objects.get(pk=source.pk).check_requested_at is None,
+        "the refresh to finish",
+    )
+
+
+def test_it_loses_and_duplicates_nothing_when_the_worker_process_is_killed(worker, site):
+    claim = claim_services.claim_create(statement="The ministers will meet.", actor=None)
+    url = site.set("/news/kill", article("Ministers to meet"))
+    evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=None)
+    source = evidence.source
+    wait_for(lambda: Snapshot.objects.filter(source=source).exists(), "the first snapshot")
+
+    # The edited page answers only when released, so the check is caught mid-fetch.
+    arrived = threading.Event()
+    release = threading.Event()
+    edited = article("Ministers to meet", LOREM.replace("no bilateral", "a bilateral"))
+
+    def slow(request):
+        arrived.set()
+        release.wait(30)
+        return Response(edited, content_type="text/html")
+
+    site.set("/news/kill", slow)
+    source_request_check(source=Source.objects.get(pk=source.pk), actor=None)
+    assert arrived.wait(DEADLINE), "the worker never fetched the page"
+    pool = children(worker.pid)
+    assert len(pool) == 1
+    os.kill(pool[0], signal.SIGKILL)  # the process running the check dies mid-fetch
+    wait_for(lambda: children(worker.pid) and children(worker.pid) != pool, "a new pool process")
+    release.set()
+    site.set("/news/kill", edited)
+
+    # The message went back to the queue and the check ran again to the end.
+    event = wait_for(
+        lambda: claim.events.filter(kind=ClaimEvent.Kind.SOURCE_CHANGED).first(),
+        "the change event after the redelivery",
+    )
+    wait_for(
+        lambda: Source.objects.get(pk=source.pk).check_requested_at is None,
+        "the check to finish",
+    )
+    # Run the same check once more, as a duplicate delivery would.
+    source_request_check(source=Source.objects.get(pk=source.pk), actor=None)
+    wait_for(
+        lambda: CheckAttempt.objects.filter(source=source).count() >= 3,
+        "the repeated check",
+    )
+    wait_for(
+        lambda: Source.objects.get(pk=source.pk).check_requested_at is None,
+        "the repeated check to finish",
+    )
+    assert Snapshot.objects.filter(source=source).count() == 2
+    assert claim.events.filter(kind=ClaimEvent.Kind.SOURCE_CHANGED).count() == 1
+    assert event.payload["added"].startswith("a")
+    log = worker.log_path.read_text()
+    assert "WorkerLostError" in log or "SIGKILL" in log or "signal 9" in log
