@@ -17,7 +17,7 @@ from django.utils import timezone
 from sources.models import Source
 from sources.services import require_perm, source_get_or_create
 
-from .models import Claim, ClaimEvent, Evidence, Tag
+from .models import Claim, ClaimEvent, Evidence, Tag, Watch
 
 STATEMENT_MAX = 1000
 TAG_MAX = 50
@@ -470,3 +470,15 @@ def source_event_record(
     if kind in REVIEW_KINDS:
         Evidence.objects.filter(source=source).update(needs_review=True)
     return events
+
+
+def watch_add(*, claim: Claim, actor: AbstractBaseUser) -> Watch:
+    """Watch a claim: its verdict and source changes from now on are mailed to `actor`."""
+    require_perm(actor, "claims.add_watch")
+    watch, _ = Watch.objects.get_or_create(user=actor, claim=claim)
+    return watch
+
+
+def watch_remove(*, claim: Claim, actor: AbstractBaseUser) -> None:
+    require_perm(actor, "claims.delete_watch")
+    Watch.objects.filter(user=actor, claim=claim).delete()
