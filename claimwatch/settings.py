@@ -306,6 +306,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sources.tasks.prune_check_attempts",
         "schedule": 24 * 3600.0,
     },
+    # One mail per watcher per period, however many changes it holds (claims.notifications).
+    "notify-watchers": {
+        "task": "claims.tasks.notify_watchers",
+        "schedule": float(envint("NOTIFY_EVERY_SECONDS", "300", minimum=10)),
+    },
 }
 
 # The guarded fetcher (sources/fetch.py). Loopback and private addresses stay refused

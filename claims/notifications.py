@@ -1,0 +1,96 @@
+"""Mail watchers what happened to the claims they watch, one mail per batch.
+
+`notify_watchers` runs periodically (claims.tasks, every NOTIFY_EVERY_SECONDS):
+
+1. Take a cutoff (now) and find the watches with a verdict or source event after their
+   `notified_until` and up to the cutoff.
+2. Read those events in one query; leave out what the watcher did themselves.
+3. Send each watcher one mail listing every new event of every claim they watch, so a
+   burst of changes within one period is one mail.
+4. Move each mailed watch's `notified_until` to the cutoff. A watcher whose mail failed
+   keeps their mark and gets the events with the next batch.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .exports import claim_url
+from .models import ClaimEvent, Watch
+
+log = logging.getLogger(__name__)
+NOTIFY_KINDS = frozenset({ClaimEvent.Kind.VERDICT_SET, *ClaimEvent.SOURCE_KINDS})
+
+
+def notify_watchers(*, now: datetime | None = None) -> int:
+    """Send the mails of one batch; return how many were sent."""
+    cutoff = now or timezone.now()
+    new_events = ClaimEvent.objects.filter(
+        claim=OuterRef("claim"),
+        kind__in=NOTIFY_KINDS,
+        created_at__gt=OuterRef("notified_until"),
+        created_at__lte=cutoff,
+    )
+    watches = list(
+        Watch.objects.filter(Exists(new_events), user__is_active=True).select_related(
+            "user", "claim"
+        )
+    )
+    if not watches:
+        return 0
+    since = min(watch.notified_until for watch in watches)
+    events_by_claim = defaultdict(list)
+    for event in (
+        ClaimEvent.objects.filter(
+            claim__in={watch.claim_id for watch in watches},
+            kind__in=NOTIFY_KINDS,
+            created_at__gt=since,
+            created_at__lte=cutoff,
+        )
+        .select_related("actor", "source")
+        .order_by("created_at", "id")
+    ):
+        events_by_claim[event.claim_id].append(event)
+
+    by_user = defaultdict(list)
+    for watch in watches:
+        events = [
+            event
+            for event in events_by_claim[watch.claim_id]
+            if event.created_at > watch.notified_until and event.actor_id != watch.user_id
+        ]
+        by_user[watch.user].append((watch, events))
+
+    sent = 0
+    for user, items in by_user.items():
+        claims = [
+            {"claim": watch.claim, "url": claim_url(watch.claim), "events": events}
+            for watch, events in items
+            if events
+        ]
+        if claims and user.email and user.has_perm("claims.view_claim"):
+            context = {"user": user, "claims": claims, "site_url": settings.SITE_URL}
+            subject = (
+                f"Claimwatch: {claims[0]['claim'].statement[:60]}"
+                if len(claims) == 1
+                else f"Claimwatch: {len(claims)} claims you watch changed"
+            )
+            try:
+                send_mail(
+                    subject,
+                    render_to_string("claims/mail/watch_digest.txt", context),
+                    None,
+                    [user.email],
+                )
+            except OSError:
+                log.exception("Could not mail %s; their events go with the next batch.", user)
+                continue
+            sent += 1
+        Watch.objects.filter(pk__in=[watch.pk for watch, _ in items]).update(notified_until=cutoff)
+    return sent
