@@ -366,3 +366,30 @@ def test_it_still_refuses_metadata_at_link_time_when_private_is_allowed(private_
 def test_it_links_a_public_source(private_off, analyst):
     source, created = source_get_or_create(url="https://www.mofa.gov.pk/press/1", actor=analyst)
     assert created
+
+
+def test_it_connects_to_the_address_it_checked_without_a_second_lookup(private_on, monkeypatch):
+    """A rebinding name answers loopback first and the metadata address after: the fetch
+    must reach the first (checked) answer, and the name must be looked up only once."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/").respond_with_data("checked", content_type="text/plain")
+    server.start()
+    lookups = []
+    real = asyncio.BaseEventLoop.getaddrinfo
+
+    async def rebinding(self, host, port, *args, **kwargs):
+        if host == "rebind.example.org":
+            lookups.append(host)
+            host = "127.0.0.1" if len(lookups) == 1 else "169.254.169.254"
+        return await real(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", rebinding)
+    try:
+        result = f.fetch(f"http://rebind.example.org:{server.port}/")
+    finally:
+        server.stop()
+    assert result.text == "checked"
+    assert lookups == ["rebind.example.org"]
+    assert server.log[0][0].headers["Host"] == f"rebind.example.org:{server.port}"

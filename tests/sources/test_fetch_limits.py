@@ -151,6 +151,22 @@ def test_it_keeps_the_total_deadline_against_a_slow_drip(fetch_settings, raw_ser
     assert server.sent < 1000
 
 
+def test_it_gives_up_on_a_connect_that_hangs(fetch_settings):
+    """A listening socket whose backlog is full drops new SYNs: the connect deadline ends it."""
+    with socket.create_server(("127.0.0.1", 0), backlog=0) as sock:
+        filler = socket.create_connection(sock.getsockname(), timeout=1)
+        try:
+            started = time.monotonic()
+            with pytest.raises(f.FetchFailed) as info:
+                f.fetch(f"http://127.0.0.1:{sock.getsockname()[1]}/")
+            elapsed = time.monotonic() - started
+        finally:
+            filler.close()
+    assert info.value.kind == "timeout"
+    assert "connect" in str(info.value).lower()
+    assert elapsed < 3
+
+
 def test_it_reports_a_refused_connection(fetch_settings):
     with socket.create_server(("127.0.0.1", 0)) as sock:
         port = sock.getsockname()[1]
