@@ -1,0 +1,182 @@
+"""Claims going out: CSV and JSON exports of a filtered list, and schema.org ClaimReview.
+
+Exports read the same selector as the list (`claim_list`), with the evidence prefetched,
+so an export of any size takes a constant number of queries. The CSV has one row per
+(claim, source), like the import, so an exported file can be imported elsewhere.
+"""
+
+import csv
+import io
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce
+
+from .models import Claim, Evidence
+
+CSV_COLUMNS = [
+    "code",
+    "statement",
+    "status",
+    "confidence",
+    "rationale",
+    "tags",
+    "first_seen_at",
+    "created_at",
+    "verdict_at",
+    "page",
+    "stance",
+    "url",
+    "title",
+    "outlet",
+    "reliability",
+    "added_at",
+    "needs_review",
+]
+# Where a verdict sits on ClaimReview's 1 (false) .. 5 (true) scale; `alternateName`
+# carries the verdict in words, which is what readers and search engines show.
+RATING = {
+    Claim.Status.DENIED: 1,
+    Claim.Status.DISPUTED: 3,
+    Claim.Status.UNRESOLVED: 3,
+    Claim.Status.CONFIRMED: 5,
+}
+
+
+def with_evidence(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    evidence = Evidence.objects.select_related("source__outlet").order_by("added_at", "id")
+    return claims.prefetch_related(Prefetch("evidence", queryset=evidence, to_attr="evidence_list"))
+
+
+def claim_url(claim: Claim, base_url: str = "") -> str:
+    """The claim page's absolute URL: on `base_url` (the request's), else SITE_URL."""
+    return (base_url or settings.SITE_URL).rstrip("/") + claim.get_absolute_url()
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for claim in with_evidence(claims):
+        head = [
+            str(claim.code),
+            claim.statement,
+            claim.status,
+            claim.confidence,
+            claim.rationale,
+            ", ".join(tag.name for tag in claim.tags.all()),
+            _iso(claim.first_seen_at),
+            _iso(claim.created_at),
+            _iso(claim.verdict_at),
+            claim_url(claim, base_url),
+        ]
+        rows = [
+            [
+                evidence.stance,
+                evidence.source.url,
+                evidence.source.title,
+                evidence.source.outlet.name if evidence.source.outlet else "",
+                evidence.source.outlet.reliability if evidence.source.outlet else "",
+                _iso(evidence.added_at),
+                "yes" if evidence.needs_review else "no",
+            ]
+            for evidence in claim.evidence_list
+        ] or [[""] * 7]
+        for row in rows:
+            writer.writerow([_defuse(value) for value in head + row])
+    return buffer.getvalue()
+
+
+def _defuse(value: str) -> str:
+    """Keep a spreadsheet from running typed text as a formula (CSV injection)."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
+    return [
+        {
+            "code": str(claim.code),
+            "url": claim_url(claim, base_url),
+            "statement": claim.statement,
+            "context": claim.context,
+            "status": claim.status,
+            "confidence": claim.confidence,
+            "rationale": claim.rationale,
+            "tags": [tag.name for tag in claim.tags.all()],
+            "first_seen_at": claim.first_seen_at,
+            "created_at": claim.created_at,
+            "verdict_at": claim.verdict_at,
+            "evidence": [
+                {
+                    "stance": evidence.stance,
+                    "url": evidence.source.url,
+                    "title": evidence.source.title,
+                    "source": str(evidence.source.code),
+                    "outlet": evidence.source.outlet.domain if evidence.source.outlet else None,
+                    "reliability": (
+                        evidence.source.outlet.reliability if evidence.source.outlet else None
+                    ),
+                    "quote": evidence.quote,
+                    "added_at": evidence.added_at,
+                    "needs_review": evidence.needs_review,
+                }
+                for evidence in claim.evidence_list
+            ],
+        }
+        for claim in with_evidence(claims)
+    ]
+
+
+def earliest_appearance(claim: Claim) -> Evidence | None:
+    """The first source that carried the claim: supporting or reporting it, not denying
+    it, by publication date where known, else when it was linked. Any source otherwise."""
+    evidence = claim.evidence.select_related("source").order_by(
+        Coalesce("source__published_at", "added_at"), "id"
+    )
+    return evidence.exclude(stance=Evidence.Stance.DENIES).first() or evidence.first()
+
+
+def claim_review(claim: Claim, base_url: str = "") -> dict | None:
+    """The schema.org ClaimReview of a claim with a verdict, or None without one."""
+    if not claim.has_verdict or claim.status not in RATING:
+        return None
+    item = {"@type": "Claim"}
+    first = earliest_appearance(claim)
+    if claim.first_seen_at:
+        item["datePublished"] = claim.first_seen_at.date().isoformat()
+    if first is not None:
+        appearance = {"@type": "CreativeWork", "url": first.source.url}
+        if first.source.title:
+            appearance["headline"] = first.source.title
+        published = first.source.published_at or first.added_at
+        appearance["datePublished"] = published.date().isoformat()
+        item["firstAppearance"] = appearance
+        item["appearance"] = [appearance]
+        item.setdefault("datePublished", appearance["datePublished"])
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": claim_url(claim, base_url),
+        "claimReviewed": claim.statement,
+        "datePublished": (claim.verdict_at or claim.updated_at).date().isoformat(),
+        "author": {
+            "@type": "Organization",
+            "name": "Claimwatch",
+            "url": (base_url or settings.SITE_URL).rstrip("/") + "/",
+        },
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": RATING[claim.status],
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": claim.get_status_display(),
+        },
+        "itemReviewed": item,
+    }
