@@ -54,7 +54,7 @@ HEADER_ALIASES = {
     "verdict": ("verdict", "claimtruth", "claim_truth", "truth", "status", "rating"),
     "url": ("url", "source_url", "link", "article_url", "source"),
     "title": ("title", "articleheadline", "article_headline", "headline", "source_title"),
-    "stance": ("stance", "articleheadlinestance", "article_stance"),
+    "stance": ("stance", "articleheadlinestance", "article_stance", "position"),
     "date": ("date", "published", "published_at", "seen_at"),
 }
 DEFAULT_VERDICTS = {

@@ -1,0 +1,106 @@
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from claims.models import Claim, Evidence
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "Rumour,Ref,Rating,Link,Headline,Position\n"
+    "Ministers will meet,r1,yes,https://dawn.com/a,Dawn,pro\n"
+    "Ministers will meet,r1,yes,https://fo.gov.pk/b,FO,con\n"
+)
+
+
+def upload(client, data: str = CSV, name: str = "tracker.csv"):
+    return client.post(
+        reverse("claims:import"), {"file": SimpleUploadedFile(name, data.encode(), "text/csv")}
+    )
+
+
+def mapping(**extra) -> dict:
+    return {
+        "col_claim": "Rumour",
+        "col_external_id": "Ref",
+        "col_verdict": "Rating",
+        "col_url": "Link",
+        "col_title": "Headline",
+        "col_stance": "Position",
+        "verdicts": "yes = confirmed\nno = denied",
+        "stances": "pro = supports\ncon = denies",
+        **extra,
+    }
+
+
+def test_it_uploads_maps_previews_and_imports(editor_client):
+    response = upload(editor_client)
+    assert response.status_code == 302
+    review_url = response["Location"]
+    page = editor_client.get(review_url).content.decode()
+    assert "tracker.csv" in page
+    assert "2 rows" in page
+    # Guessed from the header, and every verdict and stance value is listed to map.
+    assert re.search(r'<option value="Rumour" selected>', page)
+    verdicts = re.search(r'<textarea name="verdicts"[^>]*>(.*?)</textarea>', page, re.S)[1]
+    assert verdicts.strip() == "yes ="
+    stances = re.search(r'<textarea name="stances"[^>]*>(.*?)</textarea>', page, re.S)[1]
+    assert stances.split() == ["pro", "=", "con", "="]
+
+    preview = editor_client.post(review_url, mapping(action="preview"))
+    assert preview.status_code == 200
+    assert "would create 1 claims" in preview.content.decode()
+    assert 'value="import"' in preview.content.decode()
+    assert not Claim.objects.exists()
+
+    done = editor_client.post(review_url, mapping(action="import"))
+    assert done.status_code == 302
+    claim = Claim.objects.get(external_id="r1")
+    assert claim.status == "confirmed"
+    assert dict(Evidence.objects.values_list("source__url", "stance")) == {
+        "https://dawn.com/a": "supports",
+        "https://fo.gov.pk/b": "denies",
+    }
+    # The upload is used up.
+    assert editor_client.get(review_url).status_code == 404
+
+
+def test_it_shows_row_errors_and_imports_nothing(editor_client):
+    review_url = upload(editor_client)["Location"]
+    response = editor_client.post(review_url, mapping(stances="pro = supports", action="import"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "line 3: the stance &#x27;con&#x27; is not mapped" in page
+    assert not Claim.objects.exists()
+
+
+def test_it_refuses_a_bad_value_mapping(editor_client):
+    review_url = upload(editor_client)["Location"]
+    response = editor_client.post(review_url, mapping(verdicts="yes = true", action="preview"))
+    assert response.status_code == 422
+    assert "is not one of" in response.content.decode()
+
+
+def test_it_refuses_a_file_that_is_not_csv_text(editor_client):
+    response = editor_client.post(
+        reverse("claims:import"), {"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00bad")}
+    )
+    assert response.status_code == 422
+    assert "not UTF-8" in response.content.decode()
+
+
+def test_it_lets_only_editors_import(analyst_client, client, outsider):
+    assert analyst_client.get(reverse("claims:import")).status_code == 403
+    assert upload(analyst_client).status_code == 403
+    client.force_login(outsider)
+    assert upload(client).status_code == 403
+
+
+def test_it_keeps_an_upload_to_its_uploader(editor_client, client, make_user):
+    review_url = upload(editor_client)["Location"]
+    client.force_login(make_user("edna", "Editors"))
+    assert client.get(review_url).status_code == 404
+    assert client.post(review_url, mapping(action="import")).status_code == 404
+    assert not Claim.objects.exists()
