@@ -18,6 +18,7 @@ ROWS = {
     Evidence.Stance.DENIES: 70,
 }
 AXIS_Y = 88
+MIN_SPAN = timedelta(hours=2)
 
 
 @dataclass
@@ -57,7 +58,8 @@ def evidence_strip(
     """Place each piece of evidence and each verdict change on one time axis.
 
     1. The axis runs from the earliest of first seen, logged and first evidence to the
-       latest of the evidence, the verdicts and a resolves-at that has passed.
+       latest of the evidence, the verdicts and a resolves-at that has passed (at least
+       two hours, centred, so a story told within minutes is not squeezed to one edge).
     2. Evidence is a dot on its stance's row at the time it was linked.
     3. A verdict change is a vertical line labelled with the new status.
     """
@@ -68,8 +70,9 @@ def evidence_strip(
     if claim.resolves_at and claim.resolves_at <= now:
         times.append(claim.resolves_at)
     start, end = min(times), max(times)
-    if end - start < timedelta(hours=1):
-        end = start + timedelta(hours=1)
+    if end - start < MIN_SPAN:  # everything within minutes: centre it on a short axis
+        middle = start + (end - start) / 2
+        start, end = middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
     span = (end - start).total_seconds()
 
     def x_of(at: datetime) -> float:

@@ -184,10 +184,16 @@ def claim_detail(request, code):
 
 
 def _changed(request, claim: Claim, partial: str, **forms) -> HttpResponse:
-    """After a successful write: the changed partial for htmx, else back to the page."""
+    """After a successful write: the changed partial for htmx, else back to the page.
+
+    Other parts of the page refresh on the CLAIM_CHANGED event; the timeline itself
+    needs no second request when it is the part sent.
+    """
     if not request.htmx:
         return redirect(claim)
     response = _claim_page(request, claim, partial=partial, **forms)
+    if partial == "timeline":
+        return response
     return trigger_client_event(response, CLAIM_CHANGED)
 
 
@@ -321,7 +327,7 @@ def verdict_set(request, code):
             # Keep what the editor typed, but on the current version so a resubmit
             # deliberately overrides what they have now seen.
             data = {**form.data.dict(), "version": error.current.version}
-            return _refused(
+            response = _refused(
                 request,
                 error.current,
                 "verdict",
@@ -329,6 +335,8 @@ def verdict_set(request, code):
                 verdict_form=VerdictForm(data),
                 conflict=error.current,
             )
+            # The timeline shows the other editor's verdict too.
+            return trigger_client_event(response, CLAIM_CHANGED)
         else:
             return _changed(request, claim, "verdict")
     elif not request.user.has_perm("claims.set_verdict"):
