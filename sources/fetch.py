@@ -16,6 +16,7 @@ Contract (the monitoring work codes against these names):
         last_modified: str       # likewise
         redirects: list[tuple[int, str]]   # (status, location) of each redirect followed
         elapsed_ms: int
+        body_bytes: int          # (extra) length of the decoded body
 
     def check_url(url: str) -> None
         # cheap check before a URL is stored: scheme, credentials, IP literals and names
