@@ -68,6 +68,7 @@ def test_an_analyst_logs_a_claim_and_an_editor_decides_it(
     # A private address is refused with a clear message, and what was typed stays.
     link_source(page, "http://169.254.169.254/latest", "Neutral", "Metadata")
     expect(page.locator("#id_url_error")).to_contain_text("cannot be monitored")
+    expect(page.get_by_label("Source URL")).to_be_focused()  # static/js/claimwatch.js
     expect(page.get_by_label("Quote").last).to_have_value("Metadata")
 
     # The analyst has no verdict form, and a crafted POST is refused.
