@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,6 +30,17 @@ ERRORS = {
     404: OpenApiResponse(s.ErrorSerializer, description="No such object."),
 }
 CONFLICT = {409: OpenApiResponse(s.ConflictSerializer, description="Stale version.")}
+
+
+class Pagination(LimitOffsetPagination):
+    """`limit` and `offset` pages, bounded so that no number overflows the database."""
+
+    default_limit = 50
+    max_limit = 200
+    max_offset = 10**12
+
+    def get_offset(self, request):
+        return min(super().get_offset(request), self.max_offset)
 
 
 class HasViewPerm(BasePermission):
@@ -87,6 +98,7 @@ def _claim_detail(claim: Claim, request) -> dict:
 
 
 class ClaimListView(ServiceView, generics.GenericAPIView):
+    pagination_class = Pagination
     serializer_class = s.ClaimSerializer
 
     @extend_schema(
@@ -238,6 +250,7 @@ class EvidenceDetailView(ServiceView):
 
 
 class SourceListView(ServiceView, generics.GenericAPIView):
+    pagination_class = Pagination
     view_perm = "sources.view_source"
     serializer_class = s.SourceBriefSerializer
 
@@ -294,6 +307,7 @@ class SourceRefreshView(ServiceView):
 
 
 class OutletListView(ServiceView, generics.GenericAPIView):
+    pagination_class = Pagination
     view_perm = "sources.view_outlet"
     serializer_class = s.OutletSerializer
 

@@ -157,3 +157,10 @@ def test_it_comments_and_refuses_outsiders(analyst_api, outsider_api, claim):
 
 def test_it_accepts_the_browser_session_too(analyst_client, claim):
     assert analyst_client.get(LIST).status_code == 200
+
+
+def test_it_bounds_the_page_size_and_offset(analyst_api, claim):
+    body = analyst_api.get(LIST, {"limit": 10**30, "offset": 10**30}).json()
+    assert body["results"] == []
+    assert body["count"] == 1
+    assert "limit=200" in (body["previous"] or "")
