@@ -271,7 +271,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Source monitoring (docs/monitoring.md). Checks run in batches of MONITOR_BATCH_SIZE;
 # per host at most MONITOR_HOST_CONCURRENCY requests at once and MONITOR_HOST_GAP_MS
 # between two, across all workers.
-MONITOR_BATCH_SIZE = envint("MONITOR_BATCH_SIZE", "500", minimum=1)
+MONITOR_BATCH_SIZE = envint("MONITOR_BATCH_SIZE", "1000", minimum=1)
 MONITOR_DISPATCH_MAX_BATCHES = envint("MONITOR_DISPATCH_MAX_BATCHES", "40", minimum=1)
 MONITOR_CONCURRENCY = envint("MONITOR_CONCURRENCY", "100", minimum=1)
 MONITOR_HOST_CONCURRENCY = envint("MONITOR_HOST_CONCURRENCY", "4", minimum=1)

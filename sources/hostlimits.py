@@ -2,37 +2,42 @@
 
 With Redis (REDIS_URL) the counters live there, so ten workers together still send a
 host at most K requests at once; without it (the embedded default, one worker) they
-live in the process. A slot is a lease with a TTL, so a worker that dies holding one
-frees it when the TTL runs out.
+live in the process. Slots are leases with a TTL, so a worker that dies holding some
+frees them when the TTL runs out.
+
+A batch asks for the slots of all its hosts in one round trip (`acquire_many`), and
+gives each host's back when that host is done (`release`).
 """
 
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from django.conf import settings
 
-# KEYS: busy counter, gap key. ARGV: limit, gap_ms, ttl_ms.
-# Returns 0 when a slot was taken, else how many ms to wait before asking again.
+# KEYS: busy counters. ARGV: limit, ttl_ms, then how many slots each key wants.
+# Returns how many each got (0 when the host is at its limit).
 _ACQUIRE = """
-local busy = tonumber(redis.call('GET', KEYS[1]) or '0')
-if busy >= tonumber(ARGV[1]) then return 25 end
-local gap = tonumber(ARGV[2])
-if gap > 0 then
-  local left = redis.call('PTTL', KEYS[2])
-  if left > 0 then return left end
-  redis.call('SET', KEYS[2], '1', 'PX', gap)
+local limit = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local busy = tonumber(redis.call('GET', key) or '0')
+  local take = math.min(limit - busy, tonumber(ARGV[i + 2]))
+  if take > 0 then
+    redis.call('INCRBY', key, take)
+    redis.call('PEXPIRE', key, ARGV[2])
+  else
+    take = 0
+  end
+  out[i] = take
 end
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 0
+return out
 """
 _RELEASE = """
 local busy = tonumber(redis.call('GET', KEYS[1]) or '0')
-if busy > 0 then redis.call('DECR', KEYS[1]) end
-return 0
+local give = math.min(busy, tonumber(ARGV[1]))
+if give > 0 then redis.call('DECRBY', KEYS[1], give) end
+return give
 """
 # KEYS: gap key. ARGV: gap_ms. Returns ms to wait, 0 when this request may go.
 _GAP = """
@@ -41,11 +46,15 @@ if left > 0 then return left end
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 return 0
 """
+WAIT = 0.05  # seconds between asks for a host at its limit
+
+
+def _busy_key(host: str) -> str:
+    return f"claimwatch:host:{host}:busy"
 
 
 class HostLimiter:
-    """Slots per host. `slot(host)` holds one of the host's K slots; `pace(host)` waits
-    out the minimum gap before each request. One instance per event loop."""
+    """Slots per host and the gap between requests. One instance per event loop."""
 
     def __init__(
         self,
@@ -62,7 +71,9 @@ class HostLimiter:
         if url:
             import redis.asyncio
 
-            self._redis = redis.asyncio.Redis.from_url(url)
+            # Hosts wait for one of a few connections rather than opening one each.
+            pool = redis.asyncio.BlockingConnectionPool.from_url(url, max_connections=8, timeout=30)
+            self._redis = redis.asyncio.Redis.from_pool(pool)
             self._acquire = self._redis.register_script(_ACQUIRE)
             self._release = self._redis.register_script(_RELEASE)
             self._gap = self._redis.register_script(_GAP)
@@ -73,25 +84,37 @@ class HostLimiter:
         if self._redis is not None:
             await self._redis.aclose()
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one of `host`'s slots (the gap is taken by `pace`)."""
+    async def acquire_many(self, wanted: dict[str, int]) -> dict[str, int]:
+        """Take up to `wanted[host]` slots of each host at once; returns how many each got."""
+        hosts = list(wanted)
+        if not hosts:
+            return {}
         if self._redis is not None:
-            keys = [f"claimwatch:host:{host}:busy", f"claimwatch:host:{host}:gap"]
-            while wait := await self._acquire(keys=keys, args=[self.per_host, 0, self.ttl_ms]):
-                await asyncio.sleep(int(wait) / 1000)
-            try:
-                yield
-            finally:
-                await self._release(keys=keys[:1])
+            got = await self._acquire(
+                keys=[_busy_key(h) for h in hosts],
+                args=[self.per_host, self.ttl_ms, *(wanted[h] for h in hosts)],
+            )
+            return {h: int(n) for h, n in zip(hosts, got, strict=True)}
+        result = {}
+        for host in hosts:
+            take = max(0, min(self.per_host - self._local_busy[host], wanted[host]))
+            self._local_busy[host] += take
+            result[host] = take
+        return result
+
+    async def acquire(self, host: str, wanted: int) -> int:
+        """Wait until at least one of `host`'s slots is free; take up to `wanted`."""
+        while not (got := (await self.acquire_many({host: wanted}))[host]):
+            await asyncio.sleep(WAIT)
+        return got
+
+    async def release(self, host: str, count: int) -> None:
+        if count <= 0:
             return
-        while self._local_busy[host] >= self.per_host:
-            await asyncio.sleep(0.025)
-        self._local_busy[host] += 1
-        try:
-            yield
-        finally:
-            self._local_busy[host] -= 1
+        if self._redis is not None:
+            await self._release(keys=[_busy_key(host)], args=[count])
+            return
+        self._local_busy[host] = max(0, self._local_busy[host] - count)
 
     async def pace(self, host: str) -> None:
         """Wait until `host` may get its next request (MONITOR_HOST_GAP_MS since the last)."""
