@@ -44,7 +44,6 @@ _VOLATILE = [
     r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
     r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?\b",
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?\b",
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b",
     r"\b(?:\d+|an?|one)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b",
     r"\b(?:just now|today|yesterday)\b",
     r"\b\d[\d,.]*\s*(?:views?|comments?|shares?|likes?|reads?)\b",
