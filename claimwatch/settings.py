@@ -280,6 +280,8 @@ MONITOR_RETRIES = envint("MONITOR_RETRIES", "2")
 MONITOR_RETRY_MAX_DELAY = envint("MONITOR_RETRY_MAX_DELAY", "300", minimum=1)
 MONITOR_UNREACHABLE_AFTER = envint("MONITOR_UNREACHABLE_AFTER", "3", minimum=1)
 MONITOR_ATTEMPTS_KEEP_DAYS = envint("MONITOR_ATTEMPTS_KEEP_DAYS", "30", minimum=1)
+# How often a fresh or just-changed source is checked (bin/start's demo uses 1).
+MONITOR_FRESH_MINUTES = envint("MONITOR_FRESH_MINUTES", "15", minimum=1)
 MONITOR_SOFT_TIME_LIMIT = envint("MONITOR_SOFT_TIME_LIMIT", "120", minimum=10)
 MONITOR_HARD_TIME_LIMIT = MONITOR_SOFT_TIME_LIMIT + 30
 # A message is acknowledged after its task ran, and put back if the worker dies meanwhile;

@@ -7,16 +7,16 @@ the clock, so the tests pass the time in.
 import random
 from datetime import datetime, timedelta
 
+from django.conf import settings
+
 from .models import Source
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
-FRESH_FOR = 6 * HOUR  # a new source is checked every FRESH_INTERVAL this long
-FRESH_INTERVAL = 15 * MINUTE
-AFTER_CHANGE = 15 * MINUTE  # a source that just changed may well change again
-MIN_INTERVAL = 15 * MINUTE
+FRESH_FOR = 6 * HOUR  # a new source is checked every MONITOR_FRESH_MINUTES this long,
+# and so is a source that just changed (it may well change again); nothing more often.
 MAX_INTERVAL = DAY  # while unchanged for up to SETTLED_AFTER
 SETTLED_AFTER = 30 * DAY  # unchanged this long: weekly
 SETTLED_INTERVAL = 7 * DAY
@@ -41,29 +41,28 @@ def next_check_delay(
 
     1. Failures back off exponentially from 15 minutes, at most daily.
     2. Gone pages: daily for a month, then weekly; blocked: weekly.
-    3. Fresh (under 6 hours old) or just changed: every 15 minutes.
+    3. Fresh (under 6 hours old) or just changed: every 15 minutes (MONITOR_FRESH_MINUTES).
     4. Otherwise a quarter of the time since the last change, between 15 minutes
        and a day; unchanged for a month: weekly.
     5. Sources whose every citing claim was decided over a month ago: at least weekly.
     """
+    fresh = timedelta(minutes=settings.MONITOR_FRESH_MINUTES)
     state = source.state
     if failures:
-        delay = min(MIN_INTERVAL * 2 ** (failures - 1), MAX_INTERVAL)
+        delay = min(fresh * 2 ** (failures - 1), MAX_INTERVAL)
     elif state == Source.State.BLOCKED:
         delay = BLOCKED_INTERVAL
     elif state == Source.State.GONE:
         quiet = now - (source.last_changed_at or source.created_at)
         delay = GONE_INTERVAL if quiet < SETTLED_AFTER else SETTLED_INTERVAL
-    elif changed:
-        delay = AFTER_CHANGE
-    elif now - source.created_at < FRESH_FOR:
-        delay = FRESH_INTERVAL
+    elif changed or now - source.created_at < FRESH_FOR:
+        delay = fresh
     else:
         quiet = now - (source.last_changed_at or source.created_at)
         if quiet >= SETTLED_AFTER:
             delay = SETTLED_INTERVAL
         else:
-            delay = min(max(quiet / 4, MIN_INTERVAL), MAX_INTERVAL)
+            delay = min(max(quiet / 4, fresh), MAX_INTERVAL)
     if claims_closed_at is not None and now - claims_closed_at >= CLOSED_AFTER:
         delay = max(delay, SETTLED_INTERVAL)
     return delay
