@@ -8,6 +8,7 @@ test ends by asserting that nothing was recorded on any page it visited.
 import os
 import shutil
 from dataclasses import dataclass, field
+from importlib import import_module
 
 import pytest
 
@@ -43,7 +44,25 @@ class Problems:
         return [line for line in self.console if not any(e in line for e in self.expected)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def roles(transactional_db):
+    """Put back the Analysts and Editors groups: a transactional test ends by emptying
+    every table, also those that migration claims/0002_groups filled."""
+    from django.contrib.auth.models import Group, Permission
+
+    groups = import_module("claims.migrations.0002_groups").GROUPS
+    for name, perms in groups.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+# Module-scoped, not session-scoped: Playwright's sync API keeps an event loop running
+# in this thread while it is open, and later tests that call asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def chromium():
     executable = shutil.which("chromium")
     if executable is None:

@@ -14,10 +14,7 @@ from playwright.sync_api import expect
 from claims import services
 from claims.models import Claim, ClaimEvent
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def shots_dir(tmp_path) -> Path:
