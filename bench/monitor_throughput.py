@@ -136,6 +136,8 @@ def main() -> None:
             batch_size=5000,
         )
         ours = Source.objects.filter(url__contains=f":{port}/bench/")
+        low, high = min(ours.values_list("pk", flat=True)), max(ours.values_list("pk", flat=True))
+        ours = Source.objects.filter(pk__gte=low, pk__lte=high)  # cheap to poll
         Source.objects.exclude(url__contains=f":{port}/bench/").update(next_check_at=None)
         app.control.purge()
         worker = subprocess.Popen(
@@ -169,13 +171,14 @@ def main() -> None:
             while ours.filter(last_checked_at__gte=start).count() < count:
                 if time.monotonic() - t0 > 600:
                     sys.exit("Gave up after 10 minutes.")
-                time.sleep(0.2)
+                time.sleep(0.25)
             elapsed = time.monotonic() - t0
             print(f"{label}: {count} checks in {elapsed:.2f}s = {count / elapsed:,.0f} checks/s")
             return count / elapsed
 
         run("warm-up", min(args.batch * 2, args.sources))
         rate = run("measured", args.sources)
+        load = os.getloadavg()[0]
         outcomes = set(
             CheckAttempt.objects.filter(source__in=ours)
             .values_list("outcome", flat=True)
@@ -184,7 +187,7 @@ def main() -> None:
         print(
             f"outcomes: {sorted(outcomes)}; hosts: {args.hosts}; batch: {args.batch}; "
             f"pool: {args.pool}; per host: {settings.MONITOR_HOST_CONCURRENCY} at once, "
-            f"gap {os.environ['MONITOR_HOST_GAP_MS']} ms"
+            f"gap {os.environ['MONITOR_HOST_GAP_MS']} ms; load average {load:.1f}"
         )
         print(f"RESULT {rate:,.0f} checks/s")
     finally:
