@@ -6,10 +6,11 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import Claim, ClaimEvent, Evidence
+from .services import REVIEW_KINDS
 
 SEARCH_CONFIG = "english"
 SORTS = {
@@ -196,11 +197,23 @@ def claim_strip_points(claim: Claim) -> tuple[list[Evidence], list[ClaimEvent]]:
 def review_queue() -> tuple[list[Evidence], list[Claim]]:
     """Evidence whose source changed since it was linked, and claims past `resolves_at`
     without a verdict: two queries whatever the size."""
+    # What changed: the latest event that flagged the evidence, read in the same query.
+    latest = ClaimEvent.objects.filter(
+        claim=OuterRef("claim"), source=OuterRef("source"), kind__in=REVIEW_KINDS
+    ).order_by("-created_at", "-id")
     evidence = list(
         Evidence.objects.filter(needs_review=True, claim__merged_into=None)
         .select_related("claim", "source__outlet")
+        .annotate(
+            change_kind=Subquery(latest.values("kind")[:1]),
+            change_at=Subquery(latest.values("created_at")[:1]),
+            change_payload=Subquery(latest.values("payload")[:1]),
+        )
         .order_by("added_at", "id")[:200]
     )
+    kinds = dict(ClaimEvent.Kind.choices)
+    for ev in evidence:
+        ev.change_label = kinds.get(ev.change_kind, "")
     overdue = list(
         Claim.objects.filter(
             status=Claim.Status.UNVERIFIED,

@@ -32,6 +32,21 @@ def test_it_lists_changed_evidence_and_overdue_claims(
     assert response.context["overdue"] == [overdue]
 
 
+def test_it_shows_what_changed(analyst_client, make_claims, source_event):
+    (claim,) = make_claims(1, evidence=1)
+    source_event(
+        Evidence.objects.get(claim=claim).source,
+        kind="source_headline_changed",
+        before={"title": "Ministers to meet"},
+        after={"title": "No meeting planned"},
+    )
+    body = analyst_client.get(URL).content.decode()
+    assert "<strong>Source headline changed</strong>" in body
+    assert '<td class="before">Ministers to meet</td><td class="after">No meeting planned</td>' in (
+        body
+    )
+
+
 def test_it_marks_reviewed_in_place(analyst_client, make_claims, source_event, htmx):
     (claim,) = make_claims(1, evidence=1)
     evidence = Evidence.objects.get(claim=claim)
