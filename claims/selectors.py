@@ -183,15 +183,20 @@ def claim_events(
     return page[:limit], len(page) > limit
 
 
-def claim_strip_points(claim: Claim) -> tuple[list[Evidence], list[ClaimEvent]]:
-    """What the visual strip plots: evidence by time and stance, and verdict changes."""
+def claim_strip_points(
+    claim: Claim,
+) -> tuple[list[Evidence], list[ClaimEvent], list[ClaimEvent]]:
+    """What the visual strip plots: evidence by time and stance, verdict changes, and
+    changes of the cited sources (the kinds that ask for a review)."""
     evidence = list(claim.evidence.only("added_at", "stance", "source_id").order_by("added_at"))
-    verdicts = list(
-        claim.events.filter(kind=ClaimEvent.Kind.VERDICT_SET)
-        .only("created_at", "payload")
-        .order_by("created_at")
+    events = list(
+        claim.events.filter(kind__in=[ClaimEvent.Kind.VERDICT_SET, *REVIEW_KINDS])
+        .only("kind", "created_at", "payload")
+        .order_by("created_at", "id")
     )
-    return evidence, verdicts
+    verdicts = [e for e in events if e.kind == ClaimEvent.Kind.VERDICT_SET]
+    changes = [e for e in events if e.kind != ClaimEvent.Kind.VERDICT_SET]
+    return evidence, verdicts, changes
 
 
 def review_queue() -> tuple[list[Evidence], list[Claim]]:

@@ -39,6 +39,7 @@ class Strip:
     end: datetime | None = None
     dots: list[Mark] = field(default_factory=list)
     verdicts: list[Mark] = field(default_factory=list)
+    changes: list[Mark] = field(default_factory=list)
     resolves: Mark | None = None
     rows: list[Mark] = field(default_factory=list)
     summary: str = ""
@@ -53,7 +54,12 @@ class Strip:
 
 
 def evidence_strip(
-    claim: Claim, evidence: list[Evidence], verdicts: list[ClaimEvent], *, now: datetime
+    claim: Claim,
+    evidence: list[Evidence],
+    verdicts: list[ClaimEvent],
+    changes: list[ClaimEvent] = (),
+    *,
+    now: datetime,
 ) -> Strip:
     """Place each piece of evidence and each verdict change on one time axis.
 
@@ -62,9 +68,11 @@ def evidence_strip(
        two hours, centred, so a story told within minutes is not squeezed to one edge).
     2. Evidence is a dot on its stance's row at the time it was linked.
     3. A verdict change is a vertical line labelled with the new status.
+    4. A change of a cited source (edited, headline, correction, gone, moved) is a
+       square on the time axis.
     """
     times = [claim.created_at, *(ev.added_at for ev in evidence)]
-    times += [event.created_at for event in verdicts]
+    times += [event.created_at for event in [*verdicts, *changes]]
     if claim.first_seen_at:
         times.append(claim.first_seen_at)
     if claim.resolves_at and claim.resolves_at <= now:
@@ -99,12 +107,18 @@ def evidence_strip(
         strip.verdicts.append(
             Mark(x=x_of(event.created_at), kind=status, label=label, at=event.created_at)
         )
+    kinds = dict(ClaimEvent.Kind.choices)
+    strip.changes = [
+        Mark(x=x_of(e.created_at), y=AXIS_Y, kind=e.kind, label=kinds[e.kind], at=e.created_at)
+        for e in changes
+    ]
     if claim.resolves_at and start <= claim.resolves_at <= end:
         strip.resolves = Mark(x=x_of(claim.resolves_at), label="Resolves", at=claim.resolves_at)
     counts = {stance: sum(ev.stance == stance for ev in evidence) for stance in ROWS}
     strip.summary = (
         f"{len(evidence)} sources over time: {counts['supports']} supporting, "
         f"{counts['denies']} denying, {counts['neutral']} neutral; "
-        f"{len(verdicts)} verdict change{'s' if len(verdicts) != 1 else ''}."
+        f"{len(verdicts)} verdict change{'s' if len(verdicts) != 1 else ''}; "
+        f"{len(changes)} source change{'s' if len(changes) != 1 else ''}."
     )
     return strip

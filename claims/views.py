@@ -160,8 +160,8 @@ class ClaimPage:
 
     @cached_property
     def strip(self):
-        evidence, verdicts = selectors.claim_strip_points(self.claim)
-        return evidence_strip(self.claim, evidence, verdicts, now=timezone.now())
+        evidence, verdicts, changes = selectors.claim_strip_points(self.claim)
+        return evidence_strip(self.claim, evidence, verdicts, changes, now=timezone.now())
 
 
 def _claim_page(request, claim: Claim, *, partial: str = "", status: int = 200, **forms):

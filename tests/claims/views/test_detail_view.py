@@ -209,3 +209,4 @@ def test_it_shows_a_changed_headline_from_the_source_as_text(analyst_client, cla
     assert XSS not in body
     assert XSS_ESCAPED in body
     assert "Needs review" in body
+    assert 'class="dot source-change"' in body  # marked on the strip
