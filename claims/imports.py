@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -384,7 +384,11 @@ def _write(
 ) -> None:
     ids = [p.first.external_id for p in planned if p.first.external_id]
     statements = [p.first.statement for p in planned if not p.first.external_id]
-    existing_by_id = {c.external_id: c for c in Claim.objects.filter(external_id__in=ids)}
+    # A claim merged into another is found by its id; its rows go to the one it joined.
+    existing_by_id = {
+        c.external_id: c.merged_into or c
+        for c in Claim.objects.filter(external_id__in=ids).select_related("merged_into")
+    }
     existing_by_text = {
         c.statement.lower(): c
         for c in Claim.objects.filter(statement__in=statements, merged_into=None)
@@ -416,6 +420,11 @@ def _write(
             else:
                 report.claims_matched += 1
             _import_verdict(claim, first, report)
+        except IntegrityError:
+            report.errors.append(
+                Issue(first.line, "this claim was created meanwhile (another import?); run again")
+            )
+            continue
         except (ValidationError, PermissionDenied) as exc:
             report.errors.append(Issue(first.line, _message(exc)))
             continue

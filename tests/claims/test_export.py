@@ -97,3 +97,19 @@ def test_it_refuses_outsiders(client, outsider, claims):
     client.force_login(outsider)
     assert client.get("/claims/export.csv").status_code == 403
     assert client.get("/claims/export.json").status_code == 403
+
+
+def test_it_exports_a_file_that_imports_back(analyst_client, claims):
+    from claims.imports import import_claims
+    from claims.models import Claim, Evidence
+
+    exported = analyst_client.get("/claims/export.csv").content
+    Claim.objects.all().delete()
+    report = import_claims(exported, name="claims.csv")
+    assert report.ok, report.errors
+    assert sorted(Claim.objects.values_list("statement", "status")) == [
+        ("Bananas are blue.", "denied"),
+        ("The two defence ministers will meet at the SCO summit.", "unverified"),
+    ]
+    assert Evidence.objects.count() == 2
+    assert import_claims(exported, name="claims.csv").claims_created == 0

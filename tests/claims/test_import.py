@@ -201,3 +201,26 @@ def test_it_refuses_a_file_it_cannot_read():
         import_claims("a,b\n1,2\n", name="x")
     with pytest.raises(ImportFileError, match="not a status"):
         import_claims(GOOD, name="x", verdicts={"true": "yes"})
+
+
+def test_it_queues_checks_only_when_asked(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert import_claims(GOOD, name="good.csv").ok
+    assert callbacks == []
+    more = GOOD + "c3,Fish fly,false,https://x.org/new,T,against\n"
+    with django_capture_on_commit_callbacks() as callbacks:
+        report = import_claims(more, name="more.csv", check=True)
+    assert report.sources_created == 1
+    assert len(callbacks) == 1
+
+
+def test_it_adds_to_the_claim_a_duplicate_was_merged_into(editor):
+    from claims import services
+
+    import_claims(GOOD, name="good.csv")
+    duplicate = Claim.objects.get(external_id="c2")
+    target = services.claim_create(statement="Bananas are not blue.", actor=editor)
+    services.claim_merge(duplicate=duplicate, target=target, actor=editor)
+    report = import_claims(GOOD + "c2,Bananas are blue,unknown,https://x.org/z,T,for\n", name="g")
+    assert report.ok
+    assert target.evidence.filter(source__url="https://x.org/z").exists()
