@@ -297,7 +297,12 @@ def decide(
 def _back(source: Source, d: Decision) -> None:
     if source.state in (State.GONE, State.UNREACHABLE, State.BLOCKED):
         d.fields["state"] = State.LIVE
-        d.events.append((Kind.SOURCE_BACK, {"was": source.state, "http_status": d.http_status}))
+        d.events.append(
+            (
+                Kind.SOURCE_BACK,
+                {"before": {"state": source.state}, "after": {"state": State.LIVE}},
+            )
+        )
     elif source.state == State.NEW:
         d.fields["state"] = State.LIVE
 
@@ -321,7 +326,17 @@ def _moved(source: Source, result: fetch.FetchResult, d: Decision) -> bool:
         if source.state != State.NEW:
             d.outcome = Outcome.MOVED
             status = result.redirects[0][0]
-            d.events.append((Kind.SOURCE_MOVED, {"location": result.url, "http_status": status}))
+            d.events.append(
+                (
+                    Kind.SOURCE_MOVED,
+                    {
+                        "location": result.url,
+                        "http_status": status,
+                        "before": {"url": source.moved_to or source.url},
+                        "after": {"url": result.url},
+                    },
+                )
+            )
     return True
 
 
@@ -351,8 +366,8 @@ def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
                 {
                     "reason": "redirects to a different article",
                     "location": result.url,
-                    "before": {"title": before.title},
-                    "after": {"title": new.title},
+                    "before": {"url": source.url, "title": before.title},
+                    "after": {"url": result.url, "title": new.title},
                 },
             )
         )
@@ -378,14 +393,22 @@ def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
         d.outcome = Outcome.CHANGED
     if kind == changes.FIRST:
         return
-    payload = {
-        "before": {"title": before.title},
-        "after": {"title": new.title},
-        **changes.diff_summary(before.text, new.text),
-    }
+    payload = _before_after(before, new)
     if notice:
         payload["notice"] = notice
     d.events.append((EVENT_FOR_CHANGE[kind], payload))
+
+
+def _before_after(before: changes.Extracted, after: changes.Extracted) -> dict:
+    """A change as the timeline shows it: `before`/`after` with the headline when it
+    changed and the words removed and added (the full diff is on the source page)."""
+    was, now = {}, {}
+    if changes.normalise(before.title) != changes.normalise(after.title):
+        was["title"], now["title"] = before.title, after.title
+    diff = changes.diff_summary(before.text, after.text)
+    if diff["removed"] or diff["added"]:
+        was["text"], now["text"] = diff["removed"], diff["added"]
+    return {"before": was, "after": now}
 
 
 # --- 4. write --------------------------------------------------------------------------

@@ -64,7 +64,9 @@ def test_it_records_an_edit_on_the_claim_timeline_and_flags_the_evidence(cited_s
     source = check(cited_source)
     assert kinds(source) == [Kind.SOURCE_CHANGED]
     event = claim.events.get(kind=Kind.SOURCE_CHANGED)
-    assert "a short" in event.payload["added"] and "no" in event.payload["removed"]
+    assert "a short" in event.payload["after"]["text"]
+    assert "no" in event.payload["before"]["text"]
+    assert "title" not in event.payload["after"]  # the headline stayed
     assert event.payload["snapshot"] == source.snapshots.first().pk
     assert claim.evidence.get().needs_review is True
     assert source.last_changed_at is not None
@@ -239,3 +241,15 @@ def test_it_checks_a_batch_of_many_sources_in_few_queries(
     with django_assert_max_num_queries(4):
         check_batch([s.pk for s in sources])  # all 304
     assert CheckAttempt.objects.filter(outcome="not_modified").count() == 30
+
+
+def test_it_shows_the_words_changed_on_the_claim_page(cited_source, site, claim, analyst_client):
+    check(cited_source)
+    site.set(
+        "/news/cited",
+        article("Ministers to meet", LOREM.replace("no bilateral", "a &lt;b&gt; bilateral")),
+    )
+    check(cited_source)
+    html = analyst_client.get(claim.get_absolute_url()).content.decode()
+    assert "Source edited" in html
+    assert "a &lt;b&gt;" in html  # the words added, escaped

@@ -163,6 +163,6 @@ def test_it_loses_and_duplicates_nothing_when_the_worker_process_is_killed(worke
     )
     assert Snapshot.objects.filter(source=source).count() == 2
     assert claim.events.filter(kind=ClaimEvent.Kind.SOURCE_CHANGED).count() == 1
-    assert event.payload["added"].startswith("a")
+    assert event.payload["after"]["text"].startswith("a")
     log = worker.log_path.read_text()
     assert "WorkerLostError" in log or "SIGKILL" in log or "signal 9" in log
