@@ -246,3 +246,18 @@ class CommentSerializer(serializers.Serializer):
 class SourceCreateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2048)
     title = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class OutletCreateSerializer(serializers.Serializer):
+    domain = serializers.CharField(max_length=253, help_text="e.g. mofa.gov.pk (no www.)")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    kind = serializers.ChoiceField(Outlet.Kind.choices, required=False, default="other")
+    country = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    reliability = serializers.ChoiceField(Outlet.Reliability.choices, required=False, default="F")
+
+
+class OutletUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=200)
+    kind = serializers.ChoiceField(Outlet.Kind.choices, required=False)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    reliability = serializers.ChoiceField(Outlet.Reliability.choices, required=False)

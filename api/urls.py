@@ -16,6 +16,11 @@ urlpatterns = [
         views.EvidenceDetailView.as_view(),
         name="evidence_detail",
     ),
+    path(
+        "claims/<uuid:code>/evidence/<uuid:source_code>/reviewed/",
+        views.EvidenceReviewedView.as_view(),
+        name="evidence_reviewed",
+    ),
     path("sources/", views.SourceListView.as_view(), name="source_list"),
     path("sources/<uuid:code>/", views.SourceDetailView.as_view(), name="source_detail"),
     path("sources/<uuid:code>/refresh/", views.SourceRefreshView.as_view(), name="source_refresh"),

@@ -20,7 +20,13 @@ from rest_framework.views import APIView
 from claims import selectors, services
 from claims.models import Claim, Evidence
 from sources.models import Outlet, Source
-from sources.services import require_perm, source_get_or_create, source_request_check
+from sources.services import (
+    outlet_create,
+    outlet_update,
+    require_perm,
+    source_get_or_create,
+    source_request_check,
+)
 
 from . import serializers as s
 
@@ -249,6 +255,18 @@ class EvidenceDetailView(ServiceView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class EvidenceReviewedView(ServiceView):
+    @extend_schema(
+        request=None,
+        responses={200: s.EvidenceSerializer, **ERRORS},
+        description="Clear `needs_review` once you have looked at what the source changed.",
+    )
+    def post(self, request, code, source_code):
+        evidence = self.evidence(self.claim(code, live=True), source_code)
+        evidence = services.evidence_mark_reviewed(evidence=evidence, actor=request.user)
+        return Response(s.EvidenceSerializer(evidence).data)
+
+
 class SourceListView(ServiceView, generics.GenericAPIView):
     pagination_class = Pagination
     view_perm = "sources.view_source"
@@ -316,6 +334,15 @@ class OutletListView(ServiceView, generics.GenericAPIView):
         page = self.paginate_queryset(Outlet.objects.order_by("name", "id"))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        request=s.OutletCreateSerializer,
+        responses={201: s.OutletSerializer, **ERRORS},
+        description="Add an outlet (its sources are matched by domain).",
+    )
+    def post(self, request):
+        outlet = outlet_create(**self.parse(s.OutletCreateSerializer), actor=request.user)
+        return Response(s.OutletSerializer(outlet).data, status=status.HTTP_201_CREATED)
+
 
 class OutletDetailView(ServiceView):
     view_perm = "sources.view_outlet"
@@ -323,3 +350,15 @@ class OutletDetailView(ServiceView):
     @extend_schema(responses={200: s.OutletSerializer, **ERRORS})
     def get(self, request, code):
         return Response(s.OutletSerializer(get_object_or_404(Outlet, code=code)).data)
+
+    @extend_schema(
+        request=s.OutletUpdateSerializer,
+        responses={200: s.OutletSerializer, **ERRORS},
+        description="Change the name, kind, country or reliability grade (editors).",
+    )
+    def patch(self, request, code):
+        outlet = get_object_or_404(Outlet, code=code)
+        require_perm(request.user, "sources.change_outlet")
+        data = self.parse(s.OutletUpdateSerializer)
+        outlet = outlet_update(outlet=outlet, actor=request.user, **data)
+        return Response(s.OutletSerializer(outlet).data)

@@ -71,3 +71,15 @@ def test_it_lets_only_editors_remove_evidence(analyst_api, editor_api, outsider_
     assert not Evidence.objects.exists()
     removed = evidence.claim.events.get(kind="evidence_removed")
     assert removed.payload["reason"] == "Duplicate"
+
+
+def test_it_marks_evidence_reviewed(analyst_api, outsider_api, evidence):
+    services.source_event_record(source=evidence.source, kind="source_changed")
+    url = item(evidence) + "reviewed/"
+    assert outsider_api.post(url).status_code == 403
+    response = analyst_api.post(url)
+    assert response.status_code == 200
+    assert response.json()["needs_review"] is False
+    evidence.refresh_from_db()
+    assert not evidence.needs_review
+    assert evidence.claim.events.filter(kind="evidence_reviewed").exists()

@@ -55,3 +55,33 @@ def test_it_lists_outlets(analyst_api, source):
     assert analyst_api.get("/api/outlets/").json()["results"][0]["domain"] == "dawn.com"
     body = analyst_api.get(reverse("api:outlet_detail", args=[outlet.code])).json()
     assert body["reliability"] == "F"
+
+
+def test_it_adds_outlets_and_lets_editors_grade_them(analyst_api, editor_api, outsider_api):
+    body = {"domain": "www.Mofa.gov.pk", "name": "Foreign Office", "kind": "official"}
+    assert outsider_api.post("/api/outlets/", body, format="json").status_code == 403
+    response = analyst_api.post("/api/outlets/", body, format="json")
+    assert response.status_code == 201
+    assert response.json()["domain"] == "mofa.gov.pk"
+    again = analyst_api.post("/api/outlets/", body, format="json")
+    assert again.status_code == 400
+    assert "domain" in again.json()
+    url = reverse("api:outlet_detail", args=[response.json()["code"]])
+    assert analyst_api.patch(url, {"reliability": "A"}, format="json").status_code == 403
+    assert editor_api.patch(url, {"reliability": "A"}, format="json").json()["reliability"] == "A"
+    assert Outlet.objects.get().reliability == "A"
+
+
+def test_it_lists_sources_in_a_constant_number_of_queries(analyst_api, django_assert_num_queries):
+    from sources.services import source_get_or_create
+
+    def make(start, n):
+        for i in range(start, start + n):
+            source_get_or_create(url=f"https://site{i}.org/a", actor=None)
+
+    make(0, 3)
+    with django_assert_num_queries(5):
+        assert len(analyst_api.get("/api/sources/").json()["results"]) == 3
+    make(3, 27)
+    with django_assert_num_queries(5):
+        assert len(analyst_api.get("/api/sources/").json()["results"]) == 30
