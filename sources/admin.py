@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import CheckAttempt, Outlet, Snapshot, Source
+from .services import source_request_check
 
 
 @admin.register(Outlet)
@@ -49,8 +50,18 @@ class SourceAdmin(admin.ModelAdmin):
         "content_hash",
         "consecutive_failures",
         "moved_to",
+        "body_hash",
+        "check_requested_at",
     ]
     inlines = [SnapshotInline]
+    actions = ["check_now"]
+
+    @admin.action(description="Check the selected sources now", permissions=["change"])
+    def check_now(self, request, queryset):
+        sources = list(queryset[:1000])
+        for source in sources:
+            source_request_check(source=source, actor=request.user)
+        self.message_user(request, f"{len(sources)} checks queued.", messages.SUCCESS)
 
 
 @admin.register(Snapshot)

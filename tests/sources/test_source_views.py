@@ -174,3 +174,19 @@ def test_it_answers_404_for_an_unknown_source(analyst_client):
     import uuid
 
     assert analyst_client.get(reverse("sources:detail", args=[uuid.uuid4()])).status_code == 404
+
+
+def test_it_queues_checks_from_the_admin(
+    client, claim, analyst, make_user, django_capture_on_commit_callbacks
+):
+    sources = make_sources(2, claim, analyst)
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            reverse("admin:sources_source_changelist"),
+            {"action": "check_now", "_selected_action": [s.pk for s in sources]},
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 2
+    assert Source.objects.filter(check_requested_at__isnull=False).count() == 2
