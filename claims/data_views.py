@@ -2,6 +2,7 @@
 the API token page. Short views: parse, call imports/exports/services, render."""
 
 import secrets
+import time
 from functools import wraps
 
 from django import forms
@@ -32,6 +33,7 @@ from .imports import (
 
 IMPORT_DIR = settings.VAR_DIR / "imports"
 IMPORT_PERM = "claims.set_verdict"  # imports set verdicts: editors
+UPLOAD_KEEP_SECONDS = 24 * 3600
 
 
 # ---- reading with a session or an API token -----------------------------------------
@@ -225,6 +227,14 @@ def _require_importer(user) -> None:
         raise PermissionDenied("Only editors can import claims.")
 
 
+def _forget_old_uploads() -> None:
+    """Uploads nobody imported within a day are deleted."""
+    cutoff = time.time() - UPLOAD_KEEP_SECONDS
+    for path in IMPORT_DIR.glob("*.csv"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     _require_importer(request.user)
@@ -233,6 +243,7 @@ def import_upload(request):
         name, data = form.cleaned_data["file"]
         token = secrets.token_hex(16)
         IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+        _forget_old_uploads()
         (IMPORT_DIR / f"{token}.csv").write_bytes(data)
         # Only the uploader may use the file: the session lists their uploads.
         request.session["imports"] = {**request.session.get("imports", {}), token: name}

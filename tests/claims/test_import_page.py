@@ -104,3 +104,18 @@ def test_it_keeps_an_upload_to_its_uploader(editor_client, client, make_user):
     assert client.get(review_url).status_code == 404
     assert client.post(review_url, mapping(action="import")).status_code == 404
     assert not Claim.objects.exists()
+
+
+def test_it_forgets_uploads_nobody_imported_within_a_day(editor_client):
+    import os
+    import time
+
+    from claims.data_views import IMPORT_DIR
+
+    first = upload(editor_client)["Location"]
+    old = IMPORT_DIR / (first.rstrip("/").rsplit("/", 1)[1] + ".csv")
+    a_day_ago = time.time() - 25 * 3600
+    os.utime(old, (a_day_ago, a_day_ago))
+    upload(editor_client)
+    assert not old.exists()
+    assert editor_client.get(first).status_code == 404
