@@ -31,7 +31,8 @@ def check_sources(source_ids: list[int], attempt: int = 0) -> dict:
         )
     outcomes: dict[str, int] = {}
     for d in report.decisions:
-        outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+        outcome = str(d.outcome)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
     log.info(
         "Checked %d sources in %d ms (fetching %d ms): %s; %d to retry",
         len(report.decisions),
