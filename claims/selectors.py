@@ -6,7 +6,17 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from .models import Claim, ClaimEvent, Evidence
@@ -115,7 +125,7 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
     """Existing claims that look like `statement`, most similar first, to catch duplicates.
 
     PostgreSQL ranks by trigram word similarity (pg_trgm, migration 0003); SQLite
-    matches any of the longest words.
+    ranks by how many of the six longest words a statement shares (two at least).
     """
     statement = " ".join((statement or "").split())
     if len(statement) < 8:
@@ -129,15 +139,20 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
             .filter(similarity__gte=0.3)
             .order_by("-similarity", "-created_at")
         )
-    else:
-        words = sorted(set(_WORD.findall(statement)), key=len, reverse=True)[:5]
-        match = Q()
-        for word in words:
-            if len(word) >= 4:
-                match |= Q(statement__icontains=word)
-        if not match:
+    else:  # rank by how many of the longest words each statement shares
+        words = sorted(set(_WORD.findall(statement)), key=len, reverse=True)[:6]
+        words = [w for w in words if len(w) >= 4]
+        if not words:
             return []
-        claims = claims.filter(match).order_by("-created_at")
+        shared = sum(
+            (Case(When(statement__icontains=w, then=Value(1)), default=Value(0)) for w in words),
+            start=Value(0),
+        )
+        claims = (
+            claims.annotate(shared=shared)
+            .filter(shared__gte=min(2, len(words)))
+            .order_by("-shared", "-created_at")
+        )
     return list(claims[:limit])
 
 

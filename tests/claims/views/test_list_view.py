@@ -170,3 +170,11 @@ def test_the_selector_keeps_its_signature_for_the_api():
         q="", status="", tag="", outlet="", needs_review=False, sort="newest"
     )
     assert list(claims) == []
+
+
+def test_it_falls_back_to_substring_search_off_postgresql(analyst_client, make_claims, monkeypatch):
+    make_claims(2)
+    monkeypatch.setattr(selectors, "_is_postgres", lambda: False)
+    assert len(statements(analyst_client.get(URL, {"q": "Qingdao"}))) == 2
+    assert len(statements(analyst_client.get(URL, {"q": "Quote 1 of claim 0"}))) == 1
+    assert statements(analyst_client.get(URL, {"q": "nowhere"})) == []

@@ -84,3 +84,17 @@ def test_it_refuses_an_outsider(client, outsider):
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"statement": "x"}).status_code == 403
     assert not Claim.objects.exists()
+
+
+def test_it_suggests_by_shared_words_off_postgresql(analyst_client, claim, htmx, monkeypatch):
+    from claims import selectors
+
+    monkeypatch.setattr(selectors, "_is_postgres", lambda: False)
+    body = analyst_client.get(
+        URL, {"statement": "Defence ministers to meet in Qingdao"}, headers=htmx("similar")
+    ).content.decode()
+    assert claim.get_absolute_url() in body
+    body = analyst_client.get(
+        URL, {"statement": "Volcanic ash grounds flights"}, headers=htmx("similar")
+    ).content.decode()
+    assert claim.get_absolute_url() not in body
