@@ -101,15 +101,18 @@ def browser_user(chromium, live_server, problems):
     """browser_user(user) -> a Playwright page logged in as `user` through the login form."""
     contexts = []
 
-    def open_as(user, *, width: int = 1280, height: int = 900):
+    def open_as(user, *, width: int = 1280, height: int = 900, javascript: bool = True):
         context = chromium.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": height}
+            base_url=live_server.url,
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.expose_function("__cwReport", lambda line: problems.csp.append(line))
-        page.add_init_script(REPORT_CSP)
+        if javascript:
+            page.expose_function("__cwReport", lambda line: problems.csp.append(line))
+            page.add_init_script(REPORT_CSP)
         page.on(
             "console",
             lambda msg: (

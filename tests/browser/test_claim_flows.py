@@ -186,3 +186,30 @@ def test_the_main_pages_render_cleanly(browser_user, settings, tmp_path):
     phone.locator("a.statement").first.click()
     expect(phone.locator("h1.statement")).to_be_visible()
     phone.screenshot(path=out / "claim-page-phone.png", full_page=True)
+
+
+def test_the_pages_work_without_javascript(browser_user, analyst, problems):
+    """Real hrefs and plain POSTs: the same work with JavaScript switched off."""
+    problems.allow_status(422)
+    claim = services.claim_create(statement="The talks moved to Beijing.", actor=analyst)
+    for i in range(55):
+        services.comment_add(claim=claim, text=f"Note {i}", actor=analyst)
+    page = browser_user(analyst, javascript=False)
+
+    page.get_by_label("Search").fill("beijing")
+    page.get_by_role("button", name="Filter").click()
+    assert "q=beijing" in page.url
+    page.get_by_role("link", name="The talks moved to Beijing.").click()
+
+    link_source(page, "https://www.example.org/beijing", "Supports", "Moved to Beijing.")
+    expect(page.locator(".stance-group.stance-supports .evidence")).to_have_count(1)
+    link_source(page, "ftp://example.org/file", "Denies", "Kept")
+    expect(page.locator("#id_url_error")).to_contain_text("Only http and https")
+
+    page.goto(claim.get_absolute_url())
+    page.get_by_role("link", name="Load older events").click()
+    expect(page.locator("#timeline .event")).to_have_count(7)  # 5 notes, linked, created
+    page.get_by_label("Show").select_option("comment")
+    page.get_by_role("button", name="Filter").click()
+    assert "kind=comment" in page.url
+    expect(page.locator("#timeline .event.kind-comment")).to_have_count(50)
