@@ -160,6 +160,12 @@ def test_the_main_pages_render_cleanly(browser_user, settings, tmp_path):
     page = browser_user(editor)
     page.screenshot(path=out / "claims-list.png", full_page=True)
 
+    # Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
     page.get_by_label("Search").fill("qingd")
     expect(page.locator("#results .claim-row")).to_have_count(3)
     assert "q=qingd" in page.url  # the filtered view is bookmarkable
