@@ -60,10 +60,14 @@ def _search(claims: QuerySet[Claim], q: str) -> QuerySet[Claim]:
         .filter(v=query)
         .values("claim_id")
     )
-    # alias(), not annotate(): the vector stays out of SELECT and GROUP BY.
-    return claims.alias(search=SearchVector("statement", "context", config=SEARCH_CONFIG)).filter(
-        Q(search=query) | Q(pk__in=quoted)
+    # Two id subqueries, each answered from its GIN index; matching the vector in the
+    # outer query instead would compute to_tsvector for every claim.
+    stated = (
+        Claim.objects.alias(search=SearchVector("statement", "context", config=SEARCH_CONFIG))
+        .filter(search=query)
+        .values("pk")
     )
+    return claims.filter(Q(pk__in=stated) | Q(pk__in=quoted))
 
 
 def _outlet_filter(outlet: str) -> Q:
