@@ -1,15 +1,24 @@
 """A small editable web site on a real local HTTP server, for the monitoring tests."""
 
 import hashlib
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from werkzeug.wrappers import Request, Response
 
 from claims import services as claim_services
+from claimwatch.celery import app
 from sources.services import source_get_or_create
 
+ROOT = Path(__file__).resolve().parents[2]
 LOREM = (
     "Pakistan's defence minister will attend the meeting of defence ministers in Qingdao, "
     "officials said on Tuesday. The two ministers are expected to attend the two-day forum, "
@@ -119,3 +128,51 @@ def keep_groups():
     from django.apps import apps
 
     importlib.import_module("claims.migrations.0002_groups").create_groups(apps, None)
+
+
+@pytest.fixture
+def worker(monitor_settings, tmp_path):
+    """`celery -A claimwatch worker` on this test's database and Redis db, one process."""
+    app.control.purge()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "FETCH_ALLOW_PRIVATE": "true",
+        "MONITOR_HOST_GAP_MS": "0",
+        "MONITOR_RETRIES": "0",
+        "FETCH_TOTAL_TIMEOUT": "20",
+    }
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "claimwatch",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    proc.log_path = tmp_path / "worker.log"
+    yield proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+    app.control.purge()

@@ -4,27 +4,25 @@ duplicates nothing."""
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from werkzeug.wrappers import Response
 
 from claims import services as claim_services
 from claims.models import ClaimEvent, Evidence
-from claimwatch.celery import app
 from sources.models import CheckAttempt, Snapshot, Source
 from sources.services import source_request_check
 
 from .conftest import LOREM, article
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("keep_groups"),
+]
 DEADLINE = 60
 
 
@@ -37,54 +35,6 @@ def wait_for(condition, what: str, deadline: float = DEADLINE):
             return value
         time.sleep(0.1)
     raise AssertionError(f"Timed out waiting for {what}")
-
-
-@pytest.fixture
-def worker(keep_groups, monitor_settings, tmp_path):
-    """`celery -A claimwatch worker` on this test's database and Redis db, one process."""
-    app.control.purge()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "FETCH_ALLOW_PRIVATE": "true",
-        "MONITOR_HOST_GAP_MS": "0",
-        "MONITOR_RETRIES": "0",
-        "FETCH_TOTAL_TIMEOUT": "20",
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "claimwatch",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    proc.log_path = tmp_path / "worker.log"
-    yield proc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
-    app.control.purge()
 
 
 def children(pid: int) -> list[int]:
