@@ -43,7 +43,6 @@ def _page(title: str, text: str) -> str:
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)} | Demo News</title></head><body>"
-        "<nav><a href='/'>Demo News</a></nav>"
         f"<article><h1>{html.escape(title)}</h1>{paragraphs}</article></body></html>"
     )
 
