@@ -253,3 +253,21 @@ def test_it_shows_the_words_changed_on_the_claim_page(cited_source, site, claim,
     html = analyst_client.get(claim.get_absolute_url()).content.decode()
     assert "Source edited" in html
     assert "a &lt;b&gt;" in html  # the words added, escaped
+
+
+def test_it_checks_sources_of_claims_decided_long_ago_weekly(cited_source, claim):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from claims.models import Claim
+
+    Source.objects.filter(pk=cited_source.pk).update(created_at=timezone.now() - timedelta(days=10))
+    Claim.objects.filter(pk=claim.pk).update(
+        status=Claim.Status.CONFIRMED, verdict_at=timezone.now() - timedelta(days=45)
+    )
+    source = check(cited_source)
+    assert source.next_check_at - source.last_checked_at > timedelta(days=6)
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.UNVERIFIED)
+    source = check(source)
+    assert source.next_check_at - source.last_checked_at < timedelta(days=1, hours=3)
