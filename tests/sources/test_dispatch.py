@@ -86,3 +86,29 @@ def test_it_prunes_old_check_attempts():
     recent = CheckAttempt.objects.create(source=source, outcome="unchanged", started_at=now)
     assert tasks.prune_check_attempts() == 1
     assert list(CheckAttempt.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@pytest.mark.django_db
+def test_it_queues_the_first_check_of_a_new_source_after_commit(
+    claim, analyst, django_capture_on_commit_callbacks
+):
+    from claims import services as claim_services
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        claim_services.evidence_add(
+            claim=claim, url="https://example.com/new", stance="supports", actor=analyst
+        )
+    assert len(callbacks) == 1
+    other = claim_services.claim_create(statement="Another claim entirely.", actor=analyst)
+    with django_capture_on_commit_callbacks() as callbacks:
+        claim_services.evidence_add(  # a known source is not checked again
+            claim=other, url="https://example.com/new", stance="denies", actor=analyst
+        )
+        claim_services.evidence_add(  # an import asks for no check
+            claim=other,
+            url="https://example.com/imported",
+            stance="denies",
+            actor=analyst,
+            queue_check=False,
+        )
+    assert callbacks == []
