@@ -289,6 +289,8 @@ MONITOR_HARD_TIME_LIMIT = MONITOR_SOFT_TIME_LIMIT + 30
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The broker redelivers the messages of a lost connection; stop their running copies.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 if CELERY_BROKER_URL.startswith(("redis", "rediss")):
     # Redis redelivers an unacknowledged message after this long: it must exceed the
     # longest a message can be held (the hard time limit, or a retry's countdown).
