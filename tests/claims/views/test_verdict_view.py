@@ -80,6 +80,7 @@ def test_it_answers_a_stale_form_with_409_showing_the_current_verdict(
     )
     response = editor_client.post(url(claim), stale, headers=htmx("verdict"))
     assert response.status_code == 409
+    assert response["HX-Trigger"] == '{"claim-changed": {}}'  # the timeline shows it too
     body = response.content.decode()
     assert "Someone else changed the verdict" in body
     assert "Olga&#x27;s reason" in body  # the current verdict
