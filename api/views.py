@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -60,6 +61,8 @@ class ServiceView(APIView):
     """Translate what the services raise into API answers."""
 
     permission_classes = [IsAuthenticated, HasViewPerm]
+    # JSON only: the browsable docs are Swagger UI at /api/docs/.
+    renderer_classes = [JSONRenderer]
     view_perm = "claims.view_claim"
 
     def handle_exception(self, exc):

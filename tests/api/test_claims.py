@@ -164,3 +164,11 @@ def test_it_bounds_the_page_size_and_offset(analyst_api, claim):
     assert body["results"] == []
     assert body["count"] == 1
     assert "limit=200" in (body["previous"] or "")
+
+
+def test_it_answers_a_browser_with_json(analyst_client, claim):
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    for url in [LIST, detail(claim), "/api/sources/", "/api/outlets/"]:
+        response = analyst_client.get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "application/json"
