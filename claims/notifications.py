@@ -7,8 +7,9 @@
 2. Read those events in one query; leave out what the watcher did themselves.
 3. Send each watcher one mail listing every new event of every claim they watch, so a
    burst of changes within one period is one mail.
-4. Move each mailed watch's `notified_until` to the cutoff. A watcher whose mail failed
-   keeps their mark and gets the events with the next batch.
+4. Each watch is claimed by moving its `notified_until` to the cutoff with a conditional
+   update before its mail goes, so overlapping runs never mail the same events twice; a
+   watcher whose mail failed gets their mark back and the events with the next batch.
 """
 
 import logging
@@ -69,6 +70,15 @@ def notify_watchers(*, now: datetime | None = None) -> int:
 
     sent = 0
     for user, items in by_user.items():
+        # Claim each watch with a conditional update, as a worker takes a job: zero rows
+        # means an overlapping run took it, and mails it instead.
+        items = [
+            (watch, events)
+            for watch, events in items
+            if Watch.objects.filter(pk=watch.pk, notified_until=watch.notified_until).update(
+                notified_until=cutoff
+            )
+        ]
         claims = [
             {"claim": watch.claim, "url": claim_url(watch.claim), "events": events}
             for watch, events in items
@@ -90,7 +100,10 @@ def notify_watchers(*, now: datetime | None = None) -> int:
                 )
             except OSError:
                 log.exception("Could not mail %s; their events go with the next batch.", user)
+                for watch, _ in items:
+                    Watch.objects.filter(pk=watch.pk, notified_until=cutoff).update(
+                        notified_until=watch.notified_until
+                    )
                 continue
             sent += 1
-        Watch.objects.filter(pk__in=[watch.pk for watch, _ in items]).update(notified_until=cutoff)
     return sent

@@ -112,3 +112,19 @@ def test_it_runs_as_a_celery_task(watcher, claim, evidence):
     Watch.objects.update(notified_until=timezone.now() - timedelta(minutes=5))
     assert notify_task.apply().get() == 1
     assert len(mail.outbox) == 1
+
+
+def test_it_keeps_the_events_of_a_mail_that_failed(watcher, claim, evidence, monkeypatch):
+    from claims import notifications
+
+    services.watch_add(claim=claim, actor=watcher)
+    services.source_event_record(source=evidence.source, kind="source_gone")
+
+    def refuse(*args, **kwargs):  # the SMTP server cannot run here
+        raise ConnectionRefusedError("SMTP is down")
+
+    monkeypatch.setattr(notifications, "send_mail", refuse)
+    assert notify_watchers(now=later(1)) == 0
+    monkeypatch.undo()
+    assert notify_watchers(now=later(2)) == 1
+    assert "Source gone" in mail.outbox[0].body
