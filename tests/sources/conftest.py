@@ -118,16 +118,21 @@ def cited_source(claim, analyst, site):
     return evidence.source
 
 
-@pytest.fixture
-def keep_groups():
-    """Transactional tests empty the database afterwards, the groups of migration
-    claims 0002 included; put them back for the tests that follow."""
-    yield
+def _create_groups() -> None:
     import importlib
 
     from django.apps import apps
 
     importlib.import_module("claims.migrations.0002_groups").create_groups(apps, None)
+
+
+@pytest.fixture
+def keep_groups():
+    """Transactional tests empty the database afterwards, the groups (and permissions) of
+    migration claims 0002 included; make sure they are there before and after."""
+    _create_groups()
+    yield
+    _create_groups()
 
 
 @pytest.fixture

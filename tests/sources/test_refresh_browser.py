@@ -11,13 +11,17 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures)
     chromium,
     plain_static_names,
     problems,
-    roles,
 )
 
 from .conftest import article
 from .test_worker import wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("keep_groups"),
+]
 
 
 def test_it_refreshes_a_source_from_the_claim_page(
