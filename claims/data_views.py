@@ -30,6 +30,7 @@ from .imports import (
     import_claims,
     read_csv,
 )
+from .models import Claim, Evidence
 
 IMPORT_DIR = settings.VAR_DIR / "imports"
 IMPORT_PERM = "claims.set_verdict"  # imports set verdicts: editors
@@ -207,13 +208,9 @@ class MappingForm(forms.Form):
         self.fields = {**columns, **self.fields}
 
     def clean_verdicts(self):
-        from .models import Claim
-
         return _parse_pairs(self.cleaned_data["verdicts"], Claim.Status.values, "Verdicts")
 
     def clean_stances(self):
-        from .models import Evidence
-
         return _parse_pairs(self.cleaned_data["stances"], Evidence.Stance.values, "Stances")
 
     def mapping(self) -> ColumnMapping:
