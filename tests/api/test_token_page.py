@@ -40,3 +40,14 @@ def test_it_needs_a_signed_in_user(client):
     response = client.get(URL)
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_it_lets_an_admin_revoke_anyones_token(client, django_user_model, analyst):
+    token = Token.objects.create(user=analyst)
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-12345-x")
+    client.force_login(admin)
+    changelist = reverse("admin:authtoken_tokenproxy_changelist")
+    assert analyst.username in client.get(changelist).content.decode()
+    delete = reverse("admin:authtoken_tokenproxy_delete", args=[analyst.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Token.objects.filter(key=token.key).exists()
