@@ -91,3 +91,22 @@ def test_it_refuses_outsiders(client, outsider, history):
 def test_it_answers_404_for_an_unknown_claim(analyst_client):
     url = reverse("claims:claim_feed_verdicts", args=["00000000-0000-0000-0000-000000000000"])
     assert analyst_client.get(url).status_code == 404
+
+
+def test_it_builds_a_feed_in_a_constant_number_of_queries(
+    analyst_client, analyst, editor, django_assert_num_queries
+):
+    def make(n):
+        for i in range(n):
+            c = services.claim_create(statement=f"Claim {i}", actor=analyst)
+            services.verdict_set(
+                claim=c, status="denied", rationale="No.", expected_version=1, actor=editor
+            )
+
+    url = reverse("claims:feed_verdicts")
+    make(3)
+    with django_assert_num_queries(5):
+        assert len(entries(analyst_client.get(url))) == 3
+    make(27)
+    with django_assert_num_queries(5):
+        assert len(entries(analyst_client.get(url))) == 30
