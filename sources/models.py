@@ -67,6 +67,8 @@ class Outlet(models.Model):
 
 
 RECENT = timedelta(days=7)
+# A badge polls a pending check this long at most (the dispatcher's lease is 15 minutes).
+PENDING_FOR = timedelta(minutes=15)
 
 
 class SourceState(models.TextChoices):
@@ -148,8 +150,16 @@ class Source(models.Model):
 
     @property
     def check_pending(self) -> bool:
-        """A check was asked for (a new source, or "Refresh now") and has not finished."""
-        return self.check_requested_at is not None or self.last_checked_at is None
+        """A check was asked for (a new source, or "Refresh now") and has not finished.
+
+        Only for PENDING_FOR: pages stop polling a check that no worker is doing."""
+        if self.check_requested_at is not None:
+            asked = self.check_requested_at
+        elif self.last_checked_at is None:
+            asked = self.created_at
+        else:
+            return False
+        return timezone.now() - asked < PENDING_FOR
 
 
 class Snapshot(models.Model):

@@ -190,3 +190,11 @@ def test_it_queues_checks_from_the_admin(
     assert response.status_code == 302
     assert len(callbacks) == 2
     assert Source.objects.filter(check_requested_at__isnull=False).count() == 2
+
+
+def test_it_stops_polling_a_check_that_no_worker_does(analyst_client, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    Source.objects.filter(pk=source.pk).update(created_at=long_ago)
+    response = analyst_client.get(reverse("sources:state", args=[source.code]))
+    assert response.status_code == 286 and b"hx-trigger" not in response.content
