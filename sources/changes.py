@@ -5,10 +5,15 @@ Pure functions on text: no database, no network. The check (sources.checks) call
 
 import difflib
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 
 import trafilatura
+
+# trafilatura logs an ERROR for every page it finds no article in ("empty HTML tree");
+# for a monitor that is an outcome (no text), not an error of ours.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 # Change kinds, stored on Snapshot.change_kind and mapped to ClaimEvent kinds by the check.
 FIRST = "first"
