@@ -60,8 +60,10 @@ def api_schema_objects():
     return {}
 
 
-@pytest.fixture
-def api_schema(editor, claim, wsgi_app, api_schema_objects):
+@pytest.fixture(params=["editor", "analyst", "outsider"])
+def api_schema(request, claim, wsgi_app, api_schema_objects):
+    """The schema, loaded from the app, with the token of an editor, analyst or outsider."""
+    user = request.getfixturevalue(request.param)
     evidence = services.evidence_add(
         claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
     )
@@ -70,7 +72,7 @@ def api_schema(editor, claim, wsgi_app, api_schema_objects):
         source=str(evidence.source.code),
         outlet=str(evidence.source.outlet.code),
     )
-    token = Token.objects.create(user=editor)
+    token, _ = Token.objects.get_or_create(user=user)
     headers = {"Authorization": f"Token {token.key}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app, headers=headers)
     schema.config.headers = headers
