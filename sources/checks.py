@@ -349,6 +349,8 @@ def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
     permanent = _permanent_redirect(source, result)
     if not redirected and result.body_hash == source.body_hash and source.content_hash:
         _back(source, d)
+        if source.state == State.MOVED:  # answering at its own address again
+            d.fields["state"], d.fields["moved_to"] = State.LIVE, ""
         return  # the very same bytes: nothing to extract
     new = changes.extract(result.text, url=result.url, content_type=result.content_type)
     if not result.text:
