@@ -6,6 +6,8 @@ from django.core.management import call_command
 
 from claims import services
 
+from .roles import ensure_roles
+
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
@@ -20,6 +22,7 @@ def make_user(django_user_model):
             username=username, password="correct horse battery", **extra
         )
         if group:
+            ensure_roles()
             user.groups.add(Group.objects.get(name=group))
         return django_user_model.objects.get(pk=user.pk)  # fresh permission cache
 

@@ -8,9 +8,10 @@ test ends by asserting that nothing was recorded on any page it visited.
 import os
 import shutil
 from dataclasses import dataclass, field
-from importlib import import_module
 
 import pytest
+
+from ..roles import ensure_roles
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -48,16 +49,7 @@ class Problems:
 def roles(transactional_db):
     """Put back the Analysts and Editors groups: a transactional test ends by emptying
     every table, also those that migration claims/0002_groups filled."""
-    from django.contrib.auth.models import Group, Permission
-
-    groups = import_module("claims.migrations.0002_groups").GROUPS
-    for name, perms in groups.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    ensure_roles()
 
 
 # Module-scoped, not session-scoped: Playwright's sync API keeps an event loop running

@@ -18,6 +18,8 @@ from claims import services as claim_services
 from claimwatch.celery import app
 from sources.services import source_get_or_create
 
+from ..roles import ensure_roles
+
 ROOT = Path(__file__).resolve().parents[2]
 LOREM = (
     "Pakistan's defence minister will attend the meeting of defence ministers in Qingdao, "
@@ -118,21 +120,13 @@ def cited_source(claim, analyst, site):
     return evidence.source
 
 
-def _create_groups() -> None:
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("claims.migrations.0002_groups").create_groups(apps, None)
-
-
 @pytest.fixture
 def keep_groups():
     """Transactional tests empty the database afterwards, the groups (and permissions) of
     migration claims 0002 included; make sure they are there before and after."""
-    _create_groups()
+    ensure_roles()
     yield
-    _create_groups()
+    ensure_roles()
 
 
 @pytest.fixture
