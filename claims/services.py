@@ -110,12 +110,18 @@ def claim_create(
     resolves_at: datetime | None = None,
     external_id: str = "",
     actor: AbstractBaseUser | None,
+    created_at: datetime | None = None,
 ) -> Claim:
+    """Log a claim. `created_at` is for imports and the demo, which retell the past."""
     require_perm(actor, "claims.add_claim")
     statement = _clean_statement(statement)
     tag_names = _clean_tags(tags)
     _check_dates(first_seen_at, resolves_at)
+    created_at = created_at or timezone.now()
     claim = Claim.objects.create(
+        created_at=created_at,
+        updated_at=created_at,
+        last_activity_at=created_at,
         statement=statement,
         context=(context or "").strip(),
         first_seen_at=first_seen_at,
@@ -129,6 +135,7 @@ def claim_create(
         ClaimEvent.Kind.CREATED,
         actor,
         {"statement": statement, "tags": tag_names},
+        at=created_at,
     )
     return claim
 
@@ -212,8 +219,12 @@ def verdict_set(
     confidence: str = "",
     expected_version: int,
     actor: AbstractBaseUser | None,
+    at: datetime | None = None,
 ) -> Claim:
-    """Set the claim's status with a reason; raise VersionConflict on a stale version."""
+    """Set the claim's status with a reason; raise VersionConflict on a stale version.
+
+    `at` is for imports and the demo, which retell the past.
+    """
     require_perm(actor, "claims.set_verdict")
     rationale = (rationale or "").strip()
     errors = {}
@@ -230,7 +241,7 @@ def verdict_set(
         "rationale": claim.rationale,
         "confidence": claim.confidence,
     }
-    now = timezone.now()
+    now = at or timezone.now()
     _bump_version(
         claim,
         expected_version,

@@ -28,6 +28,10 @@ def test_it_tells_the_sco_story(settings, capsys):
     assert stances == {"supports", "denies", "neutral"}
     assert Outlet.objects.get(domain="mofa.gov.pk").kind == "official"
     assert meeting.events.filter(kind="source_headline_changed").exists()
+    # The story is told when it happened, June 2025, in order.
+    kinds = list(meeting.events.order_by("created_at").values_list("kind", flat=True))
+    assert kinds[0] == "created" and kinds[-1] == "verdict_set"
+    assert {e.created_at.date().isoformat()[:7] for e in meeting.events.all()} == {"2025-06"}
     editor = get_user_model().objects.get(username="editor")
     assert editor.check_password("demo-pass-for-tests")
     assert editor.has_perm("claims.set_verdict")

@@ -4,7 +4,7 @@ Idempotent: running it again adds nothing that is already there.
 """
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +29,10 @@ OUTLETS = [
     ("Hindustan Times", "hindustantimes.com", "news", "India", "B"),
     ("Xinhua", "english.news.cn", "wire", "China", "C"),
 ]
+
+STEP = timedelta(hours=3)
+# The Foreign Office statement came on 25 June; the editors ruled that afternoon.
+VERDICTS_AT = datetime(2025, 6, 25, 15, 0, tzinfo=UTC)
 
 MEETING = (
     "Pakistan's Defence Minister Khawaja Asif and India's Defence Minister Rajnath Singh "
@@ -185,14 +189,22 @@ class Command(BaseCommand):
                     first_seen_at=spec["first_seen_at"],
                     resolves_at=spec["resolves_at"],
                     actor=analyst,
+                    created_at=spec["first_seen_at"] + STEP,
                 )
                 created += 1
-            for url, stance, title, quote in spec["evidence"]:
+            # The story happened in June 2025: each step a few hours after the last.
+            for step, (url, stance, title, quote) in enumerate(spec["evidence"], start=2):
                 source = Source.objects.filter(url=normalize_url(url)).first()
                 if source and Evidence.objects.filter(claim=claim, source=source).exists():
                     continue
                 services.evidence_add(
-                    claim=claim, url=url, stance=stance, title=title, quote=quote, actor=analyst
+                    claim=claim,
+                    url=url,
+                    stance=stance,
+                    title=title,
+                    quote=quote,
+                    actor=analyst,
+                    added_at=spec["first_seen_at"] + step * STEP,
                 )
             if spec["verdict"] and claim.status == Claim.Status.UNVERIFIED:
                 status, rationale, confidence = spec["verdict"]
@@ -203,6 +215,7 @@ class Command(BaseCommand):
                     confidence=confidence,
                     expected_version=claim.version,
                     actor=editor,
+                    at=VERDICTS_AT,
                 )
         self._story_events()
         self.stdout.write(
@@ -252,4 +265,5 @@ class Command(BaseCommand):
                 "before": {"title": source.title},
                 "after": {"title": "Pakistan says no meeting planned with India at SCO in Qingdao"},
             },
+            at=VERDICTS_AT - STEP,
         )
