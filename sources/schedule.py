@@ -44,10 +44,12 @@ def next_check_delay(
     3. Fresh (under 6 hours old) or just changed: every 15 minutes (MONITOR_FRESH_MINUTES).
     4. Otherwise a quarter of the time since the last change, between 15 minutes
        and a day; unchanged for a month: weekly.
-    5. Sources whose every citing claim was decided over a month ago: at least weekly.
+    5. Sources whose every citing claim was decided over a month ago: at least weekly,
+       except while fresh or just changed: someone linked it, or it moved, for a reason.
     """
     fresh = timedelta(minutes=settings.MONITOR_FRESH_MINUTES)
     state = source.state
+    watching_closely = False  # fresh or just changed, and answering
     if failures:
         delay = min(fresh * 2 ** (failures - 1), MAX_INTERVAL)
     elif state == Source.State.BLOCKED:
@@ -57,13 +59,18 @@ def next_check_delay(
         delay = GONE_INTERVAL if quiet < SETTLED_AFTER else SETTLED_INTERVAL
     elif changed or now - source.created_at < FRESH_FOR:
         delay = fresh
+        watching_closely = True
     else:
         quiet = now - (source.last_changed_at or source.created_at)
         if quiet >= SETTLED_AFTER:
             delay = SETTLED_INTERVAL
         else:
             delay = min(max(quiet / 4, fresh), MAX_INTERVAL)
-    if claims_closed_at is not None and now - claims_closed_at >= CLOSED_AFTER:
+    if (
+        not watching_closely
+        and claims_closed_at is not None
+        and now - claims_closed_at >= CLOSED_AFTER
+    ):
         delay = max(delay, SETTLED_INTERVAL)
     return delay
 

@@ -47,6 +47,15 @@ def test_it_slows_down_for_claims_decided_long_ago():
     )
 
 
+def test_it_watches_a_source_just_linked_to_a_long_decided_claim_closely():
+    linked_now = source(timedelta(hours=1))
+    long_ago = NOW - timedelta(days=500)
+    assert next_check_delay(linked_now, now=NOW, claims_closed_at=long_ago) == timedelta(minutes=15)
+    assert next_check_delay(
+        source(timedelta(days=60)), now=NOW, changed=True, claims_closed_at=long_ago
+    ) == timedelta(minutes=15)
+
+
 def test_it_backs_off_failures_exponentially_and_watches_gone_pages_daily():
     s = source(timedelta(days=2))
     assert [next_check_delay(s, now=NOW, failures=n) for n in (1, 2, 3, 10)] == [
