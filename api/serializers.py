@@ -1,14 +1,27 @@
 """What the API reads and writes. Output serializers are read-only views of the models;
-input serializers only parse: every write goes through claims.services or sources.services."""
+input serializers only parse: every write goes through the services (claims, sources,
+monitoring)."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.models import Claim, ClaimEvent, Evidence
+from claims.models import (
+    COMMENT_MAX,
+    CONTEXT_MAX,
+    NOTE_MAX,
+    QUOTE_MAX,
+    RATIONALE_MAX,
+    STATEMENT_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    Claim,
+    ClaimEvent,
+    Evidence,
+)
 from claims.selectors import SORTS, claim_evidence
-from sources.models import Outlet, Snapshot, Source
+from sources.models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source
 
 # ---- output ----------------------------------------------------------------------
 
@@ -32,12 +45,14 @@ class SourceBriefSerializer(serializers.ModelSerializer):
 class SnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Snapshot
-        fields = ["created_at", "title", "text", "content_hash", "http_status", "change_kind"]
+        fields = ["created_at", "title", "content_hash", "http_status", "change_kind"]
         read_only_fields = fields
 
 
 class SourceSerializer(SourceBriefSerializer):
-    snapshots = SnapshotSerializer(many=True, read_only=True)
+    snapshots = SnapshotSerializer(
+        source="snapshot_list", many=True, read_only=True, help_text="Newest first, without text."
+    )
     moved_to = serializers.CharField(read_only=True, help_text="Where it moved; empty if not.")
 
     class Meta(SourceBriefSerializer.Meta):
@@ -174,7 +189,7 @@ class ClaimFilterSerializer(serializers.Serializer):
 
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     status = serializers.ChoiceField(Claim.Status.choices, required=False, allow_blank=True)
-    tag = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=TAG_MAX)
     outlet = serializers.CharField(
         required=False, allow_blank=True, max_length=253, help_text="Outlet code or domain."
     )
@@ -192,10 +207,15 @@ class TimelineFilterSerializer(serializers.Serializer):
 
 
 class ClaimCreateSerializer(serializers.Serializer):
-    statement = serializers.CharField(max_length=5000)
-    context = serializers.CharField(required=False, allow_blank=True, default="")
+    statement = serializers.CharField(max_length=STATEMENT_MAX)
+    context = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=CONTEXT_MAX
+    )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=list
+        child=serializers.CharField(max_length=TAG_MAX, allow_blank=True),
+        required=False,
+        default=list,
+        max_length=TAGS_MAX,
     )
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     resolves_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -205,10 +225,12 @@ class ClaimUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1, help_text="The version you read; a stale one gets 409."
     )
-    statement = serializers.CharField(required=False, max_length=5000)
-    context = serializers.CharField(required=False, allow_blank=True)
+    statement = serializers.CharField(required=False, max_length=STATEMENT_MAX)
+    context = serializers.CharField(required=False, allow_blank=True, max_length=CONTEXT_MAX)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=200, allow_blank=True), required=False
+        child=serializers.CharField(max_length=TAG_MAX, allow_blank=True),
+        required=False,
+        max_length=TAGS_MAX,
     )
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
     resolves_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -216,7 +238,7 @@ class ClaimUpdateSerializer(serializers.Serializer):
 
 class VerdictSerializer(serializers.Serializer):
     status = serializers.ChoiceField(Claim.Status.choices)
-    rationale = serializers.CharField(max_length=10000)
+    rationale = serializers.CharField(max_length=RATIONALE_MAX)
     confidence = serializers.ChoiceField(
         Claim.Confidence.choices, required=False, allow_blank=True, default=""
     )
@@ -226,26 +248,32 @@ class VerdictSerializer(serializers.Serializer):
 
 
 class EvidenceCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2048)
+    url = serializers.CharField(max_length=URL_MAX)
     stance = serializers.ChoiceField(Evidence.Stance.choices)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
-    quote = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(
+        required=False, allow_blank=True, max_length=TITLE_MAX, default=""
+    )
+    quote = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=QUOTE_MAX
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class EvidenceUpdateSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(Evidence.Stance.choices, required=False)
-    quote = serializers.CharField(required=False, allow_blank=True)
-    note = serializers.CharField(required=False, allow_blank=True)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=QUOTE_MAX)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
 
 
 class CommentSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+    text = serializers.CharField(max_length=COMMENT_MAX)
 
 
 class SourceCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2048)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    url = serializers.CharField(max_length=URL_MAX)
+    title = serializers.CharField(
+        required=False, allow_blank=True, max_length=TITLE_MAX, default=""
+    )
 
 
 class OutletCreateSerializer(serializers.Serializer):

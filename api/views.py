@@ -1,17 +1,15 @@
 """The JSON API: parse, call the same selectors and services as the web pages, answer.
 
 Reads need the same view permission as the web pages; every write is checked by the
-service it calls (require_perm), so analysts and editors have exactly their UI rights.
-A service's ValidationError is a 400 with a message per field, PermissionDenied a 403,
-and a stale `version` a 409 carrying the current one.
+service it calls (claimwatch.perms), so analysts and editors have exactly their UI rights;
+a view whose write must be refused before its input is parsed names it in `write_perms`.
+What the services raise becomes JSON in one place, api.errors.
 """
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -20,14 +18,11 @@ from rest_framework.views import APIView
 
 from claims import selectors, services
 from claims.models import Claim, Evidence
+from claimwatch import perms
+from monitoring.services import source_check_soon, source_request_check
+from sources import selectors as source_selectors
 from sources.models import Outlet, Source
-from sources.services import (
-    outlet_create,
-    outlet_update,
-    require_perm,
-    source_get_or_create,
-    source_request_check,
-)
+from sources.services import outlet_create, outlet_update, source_get_or_create
 
 from . import serializers as s
 
@@ -50,35 +45,25 @@ class Pagination(LimitOffsetPagination):
         return min(super().get_offset(request), self.max_offset)
 
 
-class HasViewPerm(BasePermission):
-    """The view's `view_perm`, as the web pages require it for reading."""
+class HasPerms(BasePermission):
+    """The view's `view_perm`, as the web pages require it for reading, and for a write
+    the permissions its `write_perms` names for the method (through claimwatch.perms)."""
 
     def has_permission(self, request, view):
-        return request.user.has_perm(view.view_perm)
+        if not request.user.has_perm(view.view_perm):
+            return False
+        perms.require(request.user, *view.write_perms.get(request.method, ()))
+        return True
 
 
 class ServiceView(APIView):
-    """Translate what the services raise into API answers."""
+    """Parse with a serializer, call a service or a selector, answer JSON."""
 
-    permission_classes = [IsAuthenticated, HasViewPerm]
+    permission_classes = [IsAuthenticated, HasPerms]
     # JSON only: the browsable docs are Swagger UI at /api/docs/.
     renderer_classes = [JSONRenderer]
-    view_perm = "claims.view_claim"
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.VersionConflict):
-            return Response(
-                {"detail": str(exc), "current_version": exc.current.version},
-                status=status.HTTP_409_CONFLICT,
-            )
-        if isinstance(exc, DjangoValidationError):
-            if hasattr(exc, "error_dict"):
-                exc = exceptions.ValidationError(exc.message_dict)
-            else:
-                exc = exceptions.ValidationError({"non_field_errors": exc.messages})
-        elif isinstance(exc, DjangoPermissionDenied):
-            exc = exceptions.PermissionDenied(str(exc) or None)
-        return super().handle_exception(exc)
+    view_perm = perms.VIEW_CLAIM
+    write_perms: dict[str, tuple[str, ...]] = {}
 
     def parse(self, serializer_class, data=None):
         serializer = serializer_class(data=self.request.data if data is None else data)
@@ -86,12 +71,7 @@ class ServiceView(APIView):
         return serializer.validated_data
 
     def claim(self, code, *, live: bool = False) -> Claim:
-        claim = selectors.claim_for_page(code)
-        if claim is None:
-            raise Http404("No such claim.")
-        if live and claim.merged_into_id:
-            raise Http404("This claim was merged into another; change that one.")
-        return claim
+        return selectors.claim_or_404(code, live=live)
 
     def evidence(self, claim: Claim, source_code) -> Evidence:
         return get_object_or_404(
@@ -154,6 +134,8 @@ class ClaimDetailView(ServiceView):
 
 
 class VerdictView(ServiceView):
+    write_perms = {"POST": (perms.SET_VERDICT,)}
+
     @extend_schema(
         request=s.VerdictSerializer,
         responses={200: s.ClaimDetailSerializer, **ERRORS, **CONFLICT},
@@ -161,7 +143,6 @@ class VerdictView(ServiceView):
     )
     def post(self, request, code):
         claim = self.claim(code, live=True)
-        require_perm(request.user, "claims.set_verdict")
         data = self.parse(s.VerdictSerializer)
         claim = services.verdict_set(
             claim=claim,
@@ -192,13 +173,8 @@ class TimelineView(ServiceView, generics.GenericAPIView):
     )
     def get(self, request, code):
         claim = self.claim(code)
-        events = claim.events.select_related("actor", "source")
-        kind = self.parse(s.TimelineFilterSerializer, request.query_params).get("kind")
-        if kind == "source":
-            events = events.filter(kind__in=claim.events.model.SOURCE_KINDS)
-        elif kind:
-            events = events.filter(kind=kind)
-        page = self.paginate_queryset(events)
+        kind = self.parse(s.TimelineFilterSerializer, request.query_params).get("kind", "")
+        page = self.paginate_queryset(selectors.timeline(claim, kind=kind))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -226,6 +202,7 @@ class EvidenceListView(ServiceView):
         claim = self.claim(code, live=True)
         data = self.parse(s.EvidenceCreateSerializer)
         evidence = services.evidence_add(claim=claim, **data, actor=request.user)
+        source_check_soon(source=evidence.source)  # a new source: checked in seconds
         evidence = self.evidence(claim, evidence.source.code)
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
@@ -272,13 +249,12 @@ class EvidenceReviewedView(ServiceView):
 
 class SourceListView(ServiceView, generics.GenericAPIView):
     pagination_class = Pagination
-    view_perm = "sources.view_source"
+    view_perm = perms.VIEW_SOURCE
     serializer_class = s.SourceBriefSerializer
 
     @extend_schema(responses={200: s.SourceBriefSerializer(many=True), **ERRORS})
     def get(self, request):
-        sources = Source.objects.select_related("outlet").order_by("-created_at", "-id")
-        page = self.paginate_queryset(sources)
+        page = self.paginate_queryset(source_selectors.source_list())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -293,6 +269,7 @@ class SourceListView(ServiceView, generics.GenericAPIView):
     def post(self, request):
         data = self.parse(s.SourceCreateSerializer)
         source, created = source_get_or_create(**data, actor=request.user)
+        source_check_soon(source=source)  # a new source: checked in seconds
         source = _source(source.code)
         return Response(
             s.SourceSerializer(source).data,
@@ -301,13 +278,15 @@ class SourceListView(ServiceView, generics.GenericAPIView):
 
 
 def _source(code) -> Source:
-    return get_object_or_404(
-        Source.objects.select_related("outlet").prefetch_related("snapshots"), code=code
-    )
+    source = source_selectors.source_for_page(code)
+    if source is None:
+        raise Http404("No such source.")
+    source.snapshot_list = source_selectors.source_snapshots(source)
+    return source
 
 
 class SourceDetailView(ServiceView):
-    view_perm = "sources.view_source"
+    view_perm = perms.VIEW_SOURCE
 
     @extend_schema(responses={200: s.SourceSerializer, **ERRORS})
     def get(self, request, code):
@@ -315,7 +294,7 @@ class SourceDetailView(ServiceView):
 
 
 class SourceRefreshView(ServiceView):
-    view_perm = "sources.view_source"
+    view_perm = perms.VIEW_SOURCE
 
     @extend_schema(
         request=None,
@@ -329,12 +308,12 @@ class SourceRefreshView(ServiceView):
 
 class OutletListView(ServiceView, generics.GenericAPIView):
     pagination_class = Pagination
-    view_perm = "sources.view_outlet"
+    view_perm = perms.VIEW_OUTLET
     serializer_class = s.OutletSerializer
 
     @extend_schema(responses={200: s.OutletSerializer(many=True), **ERRORS})
     def get(self, request):
-        page = self.paginate_queryset(Outlet.objects.order_by("name", "id"))
+        page = self.paginate_queryset(source_selectors.outlet_list())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -348,7 +327,8 @@ class OutletListView(ServiceView, generics.GenericAPIView):
 
 
 class OutletDetailView(ServiceView):
-    view_perm = "sources.view_outlet"
+    view_perm = perms.VIEW_OUTLET
+    write_perms = {"PATCH": (perms.GRADE_OUTLET,)}
 
     @extend_schema(responses={200: s.OutletSerializer, **ERRORS})
     def get(self, request, code):
@@ -361,7 +341,6 @@ class OutletDetailView(ServiceView):
     )
     def patch(self, request, code):
         outlet = get_object_or_404(Outlet, code=code)
-        require_perm(request.user, "sources.change_outlet")
         data = self.parse(s.OutletUpdateSerializer)
         outlet = outlet_update(outlet=outlet, actor=request.user, **data)
         return Response(s.OutletSerializer(outlet).data)

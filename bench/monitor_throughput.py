@@ -104,8 +104,8 @@ def main() -> None:
     from django.utils import timezone
 
     from claimwatch.celery import app
+    from monitoring.tasks import dispatch_due_sources
     from sources.models import CheckAttempt, Outlet, Source
-    from sources.tasks import dispatch_due_sources
 
     if not settings.DATABASE_URL.startswith("postgres") or not settings.REDIS_URL:
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the bench is end to end.")

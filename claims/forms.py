@@ -7,7 +7,45 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
-from .models import Claim, ClaimEvent, Evidence
+from claimwatch.forms import BoundedCharField
+from sources.models import URL_MAX
+
+from .imports import FIELDS, MAX_BYTES, ColumnMapping, ImportFileError, read_csv
+from .models import (
+    COMMENT_MAX,
+    CONTEXT_MAX,
+    NOTE_MAX,
+    QUOTE_MAX,
+    RATIONALE_MAX,
+    REASON_MAX,
+    STATEMENT_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    Claim,
+    ClaimEvent,
+    Evidence,
+)
+from .selectors import SORT_CHOICES
+
+# Room for TAGS_MAX tags of TAG_MAX characters with their commas; the service checks each.
+TAGS_INPUT_MAX = TAGS_MAX * (TAG_MAX + 2)
+
+
+def _quote_field() -> BoundedCharField:
+    return BoundedCharField(
+        label="Quote",
+        required=False,
+        max_length=QUOTE_MAX,
+        help_text="The words of the source that bear on the claim.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _note_field() -> BoundedCharField:
+    return BoundedCharField(
+        label="Note", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -32,17 +70,11 @@ def _datetime_field(label: str, help_text: str = "") -> forms.DateTimeField:
 class ClaimFilterForm(forms.Form):
     """The claim list's query string: every filter is bookmarkable."""
 
-    SORT_CHOICES = [
-        ("newest", "Newest"),
-        ("active", "Recently active"),
-        ("sources", "Most sources"),
-    ]
-
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *Claim.Status.choices]
     )
-    tag = forms.CharField(label="Tag", required=False, max_length=50)
+    tag = forms.CharField(label="Tag", required=False, max_length=TAG_MAX)
     outlet = forms.CharField(label="Outlet", required=False, max_length=253)
     needs_review = forms.BooleanField(label="Needs review", required=False)
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
@@ -61,20 +93,24 @@ class ClaimFilterForm(forms.Form):
 
 
 class ClaimForm(forms.Form):
-    statement = forms.CharField(
+    statement = BoundedCharField(
         label="Statement",
         help_text="One clear, checkable sentence: who said or did what, where and when.",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
+        max_length=STATEMENT_MAX,
     )
-    context = forms.CharField(
+    context = BoundedCharField(
         label="Context",
+        max_length=CONTEXT_MAX,
         required=False,
         help_text="Where it came from and why it matters.",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    tags = forms.CharField(
-        label="Tags", required=False, help_text="Comma-separated, e.g. sco, defence."
+    tags = BoundedCharField(
+        label="Tags",
+        required=False,
+        max_length=TAGS_INPUT_MAX,
+        help_text=f"Comma-separated, e.g. sco, defence (at most {TAGS_MAX}).",
     )
     first_seen_at = _datetime_field("First seen", "When the claim first appeared (UTC).")
     resolves_at = _datetime_field(
@@ -87,27 +123,22 @@ class ClaimEditForm(ClaimForm):
 
 
 class EvidenceForm(forms.Form):
-    url = forms.CharField(
+    url = BoundedCharField(
         label="Source URL",
-        max_length=2048,
+        max_length=URL_MAX,
         widget=forms.URLInput(attrs={"placeholder": "https://…", "inputmode": "url"}),
     )
     stance = forms.ChoiceField(
         label="Stance", choices=Evidence.Stance.choices, widget=forms.RadioSelect
     )
-    quote = forms.CharField(
-        label="Quote",
-        required=False,
-        help_text="The words of the source that bear on the claim.",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    quote = _quote_field()
+    note = _note_field()
 
 
 class EvidenceUpdateForm(forms.Form):
     stance = forms.ChoiceField(label="Stance", choices=Evidence.Stance.choices, required=False)
-    quote = forms.CharField(label="Quote", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    quote = _quote_field()
+    note = _note_field()
 
     def changes(self) -> dict:
         """Only the fields that were posted: a stance-only form leaves quote and note alone."""
@@ -119,7 +150,7 @@ class EvidenceUpdateForm(forms.Form):
 
 
 class EvidenceRemoveForm(forms.Form):
-    reason = forms.CharField(label="Why remove it?", required=False, max_length=500)
+    reason = BoundedCharField(label="Why remove it?", required=False, max_length=REASON_MAX)
 
 
 class VerdictForm(forms.Form):
@@ -127,8 +158,9 @@ class VerdictForm(forms.Form):
     confidence = forms.ChoiceField(
         label="Confidence", choices=Claim.Confidence.choices, required=False
     )
-    rationale = forms.CharField(
+    rationale = BoundedCharField(
         label="Rationale",
+        max_length=RATIONALE_MAX,
         help_text="Why: which sources settle it, and what is still open.",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,  # the service says what is missing, next to the field
@@ -137,8 +169,11 @@ class VerdictForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(
-        label="Comment", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    text = BoundedCharField(
+        label="Comment",
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 
@@ -181,3 +216,74 @@ class TimelineFilterForm(forms.Form):
         if when is None or not pk.isdigit():
             return None
         return when, int(pk)
+
+
+# ---- spreadsheet import -------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, one row per claim and source.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(f"Keep the file under {MAX_BYTES // (1024 * 1024)} MB.")
+        data = upload.read()
+        try:
+            read_csv(data)
+        except ImportFileError as exc:
+            raise ValidationError(str(exc)) from None
+        return upload.name, data
+
+
+def pairs_text(pairs: dict[str, str]) -> str:
+    return "\n".join(f"{value} = {target}" for value, target in pairs.items())
+
+
+def _parse_pairs(text: str, choices: list[str], label: str) -> dict[str, str]:
+    pairs = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        value, sep, target = line.partition("=")
+        value, target = value.strip(), target.strip()
+        if not sep or not value:
+            raise ValidationError(f"{label} line {number}: write it as “value = {choices[0]}”.")
+        if target not in choices:
+            raise ValidationError(
+                f"{label} line {number}: “{target}” is not one of {', '.join(choices)}."
+            )
+        pairs[value.lower()] = target
+    return pairs
+
+
+class MappingForm(forms.Form):
+    """Which column is which field, and how the file's words map to verdicts and stances."""
+
+    verdicts = forms.CharField(
+        label="Verdict values", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    stances = forms.CharField(
+        label="Stance values", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    check = forms.BooleanField(label="Queue a first check of each new source", required=False)
+
+    def __init__(self, *args, headers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "(none)"), *[(h, h) for h in headers]]
+        columns = {
+            f"col_{name}": forms.ChoiceField(label=label, choices=choices, required=False)
+            for name, label in FIELDS.items()
+        }
+        self.fields = {**columns, **self.fields}
+
+    def clean_verdicts(self):
+        return _parse_pairs(self.cleaned_data["verdicts"], Claim.Status.values, "Verdicts")
+
+    def clean_stances(self):
+        return _parse_pairs(self.cleaned_data["stances"], Evidence.Stance.values, "Stances")
+
+    def mapping(self) -> ColumnMapping:
+        data = self.cleaned_data
+        columns = {name: data[f"col_{name}"] for name in FIELDS if data.get(f"col_{name}")}
+        return ColumnMapping(columns=columns, verdicts=data["verdicts"], stances=data["stances"])

@@ -31,11 +31,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from sources.models import Source
+from sources.models import TITLE_MAX, Source
 from sources.urlnorm import normalize_url
 
 from . import services
-from .models import Claim, Evidence
+from .models import STATEMENT_MAX, Claim, Evidence
 
 # What a column can be mapped to, and the headers recognised for it without asking.
 FIELDS = {
@@ -275,8 +275,10 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
     statement = " ".join(get("claim").split())
     if not statement:
         errors.append("the claim is empty")
-    elif len(statement) > services.STATEMENT_MAX:
-        errors.append(f"the claim is longer than {services.STATEMENT_MAX} characters")
+    elif len(statement) > STATEMENT_MAX:
+        errors.append(f"the claim is longer than {STATEMENT_MAX} characters")
+    if len(get("title")) > TITLE_MAX:
+        errors.append(f"the title is longer than {TITLE_MAX} characters")
     verdict_raw = get("verdict")
     verdict = None
     if verdict_raw:
@@ -317,7 +319,7 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
         verdict=verdict,
         verdict_raw=verdict_raw,
         url=url,
-        title=get("title")[:500],
+        title=get("title"),
         stance=stance,
         date=date,
     )
@@ -451,7 +453,7 @@ def _write(
                     title=row.title,
                     added_at=row.date,
                     actor=actor,
-                    queue_check=check,
+                    monitor=check,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 report.errors.append(Issue(row.line, _message(exc)))

@@ -6,9 +6,22 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+# How much people may type, in characters (and how many tags). One number each: the forms,
+# the API, the import and the services all check these, and over a limit is an error that
+# keeps what was typed: nothing is ever cut short.
+STATEMENT_MAX = 1000
+CONTEXT_MAX = 10_000
+TAG_MAX = 50
+TAGS_MAX = 20
+QUOTE_MAX = 5_000
+NOTE_MAX = 5_000
+COMMENT_MAX = 5_000
+RATIONALE_MAX = 10_000
+REASON_MAX = 500
+
 
 class Tag(models.Model):
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=TAG_MAX, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -210,6 +223,12 @@ class ClaimEvent(models.Model):
     Kind = EventKind
 
     SOURCE_KINDS = frozenset(k for k in EventKind if k.value.startswith("source_"))
+    # Source events that change what a source says: the evidence is looked at again.
+    REVIEW_KINDS = SOURCE_KINDS - {
+        EventKind.SOURCE_BACK,
+        EventKind.SOURCE_UNREACHABLE,
+        EventKind.SOURCE_BLOCKED,
+    }
 
     claim = models.ForeignKey(Claim, models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -17,17 +17,19 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import Http404
 from django.utils import timezone
 
-from .models import Claim, ClaimEvent, Evidence
-from .services import REVIEW_KINDS
+from .models import Claim, ClaimEvent, Evidence, Watch
 
 SEARCH_CONFIG = "english"
+# The claim list's sorts: name -> (label, ordering). The web form and the API offer these.
 SORTS = {
-    "newest": ("-created_at", "-id"),
-    "active": ("-last_activity_at", "-id"),
-    "sources": ("-source_count", "-last_activity_at", "-id"),
+    "newest": ("Newest", ("-created_at", "-id")),
+    "active": ("Recently active", ("-last_activity_at", "-id")),
+    "sources": ("Most sources", ("-source_count", "-last_activity_at", "-id")),
 }
+SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
 # Word similarity (pg_trgm) from which a claim is shown as a possible duplicate.
 SIMILAR_THRESHOLD = 0.3
 # Words of a query: letters and digits only, so a prefix tsquery built from them is safe.
@@ -123,7 +125,7 @@ def claim_list(
         claims = claims.filter(
             Exists(Evidence.objects.filter(claim=OuterRef("pk"), needs_review=True))
         )
-    order = SORTS.get(sort, SORTS["newest"])
+    _, order = SORTS.get(sort, SORTS["newest"])
     return with_counts(claims).prefetch_related("tags").order_by(*order)
 
 
@@ -179,11 +181,33 @@ def claim_for_page(code: uuid.UUID) -> Claim | None:
     )
 
 
+def claim_or_404(code: uuid.UUID, *, live: bool = False) -> Claim:
+    """The claim for a page, view or API call, or 404. `live`: one that can still be
+    changed (a merged duplicate cannot)."""
+    claim = claim_for_page(code)
+    if claim is None:
+        raise Http404("No such claim.")
+    if live and claim.merged_into_id:
+        raise Http404("This claim was merged into another; change that one.")
+    return claim
+
+
 def claim_evidence(claim: Claim) -> list[Evidence]:
     """The claim's evidence with source, outlet and who linked it, oldest first."""
     return list(
         claim.evidence.select_related("source__outlet", "added_by").order_by("added_at", "id")
     )
+
+
+def timeline(claim: Claim, *, kind: str = "") -> QuerySet[ClaimEvent]:
+    """The claim's events with who and which source, newest first. `kind` is an event kind
+    or the group "source" (every source_* kind)."""
+    events = claim.events.select_related("actor", "source")
+    if kind == "source":
+        events = events.filter(kind__in=ClaimEvent.SOURCE_KINDS)
+    elif kind:
+        events = events.filter(kind=kind)
+    return events.order_by("-created_at", "-id")
 
 
 def claim_events(
@@ -199,11 +223,7 @@ def claim_events(
     the (created_at, id) of the last event shown: keyset paging stays fast and stable
     while new events arrive.
     """
-    events = claim.events.select_related("actor", "source")
-    if kind == "source":
-        events = events.filter(kind__in=ClaimEvent.SOURCE_KINDS)
-    elif kind:
-        events = events.filter(kind=kind)
+    events = timeline(claim, kind=kind)
     if before is not None:
         at, pk = before
         events = events.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
@@ -218,7 +238,7 @@ def claim_strip_points(
     changes of the cited sources (the kinds that ask for a review)."""
     evidence = list(claim.evidence.only("added_at", "stance", "source_id").order_by("added_at"))
     events = list(
-        claim.events.filter(kind__in=[ClaimEvent.Kind.VERDICT_SET, *REVIEW_KINDS])
+        claim.events.filter(kind__in=[ClaimEvent.Kind.VERDICT_SET, *ClaimEvent.REVIEW_KINDS])
         .only("kind", "created_at", "payload")
         .order_by("created_at", "id")
     )
@@ -232,7 +252,7 @@ def review_queue() -> tuple[list[Evidence], list[Claim]]:
     without a verdict: two queries whatever the size."""
     # What changed: the latest event that flagged the evidence, read in the same query.
     latest = ClaimEvent.objects.filter(
-        claim=OuterRef("claim"), source=OuterRef("source"), kind__in=REVIEW_KINDS
+        claim=OuterRef("claim"), source=OuterRef("source"), kind__in=ClaimEvent.REVIEW_KINDS
     ).order_by("-created_at", "-id")
     evidence = list(
         Evidence.objects.filter(needs_review=True, claim__merged_into=None)
@@ -256,3 +276,41 @@ def review_queue() -> tuple[list[Evidence], list[Claim]]:
         ).order_by("resolves_at", "id")[:200]
     )
     return evidence, overdue
+
+
+def source_citations(source) -> list[Evidence]:
+    """The claims citing a source, with their stance, newest link first (merged ones left out)."""
+    return list(
+        Evidence.objects.filter(source=source, claim__merged_into=None)
+        .select_related("claim")
+        .order_by("-added_at", "-id")
+    )
+
+
+def outlet_citations(outlet, limit: int = 200) -> list[Evidence]:
+    """What an outlet's sources said about claims: supports and denies, newest first."""
+    return list(
+        Evidence.objects.filter(
+            source__outlet=outlet,
+            stance__in=[Evidence.Stance.SUPPORTS, Evidence.Stance.DENIES],
+            claim__merged_into=None,
+        )
+        .select_related("claim", "source")
+        .order_by("-added_at", "-id")[:limit]
+    )
+
+
+def with_stance_counts(outlets: QuerySet) -> QuerySet:
+    """Outlets annotated with how many links of their sources support and deny claims."""
+    return outlets.annotate(
+        supports_count=Count(
+            "sources__evidence", filter=Q(sources__evidence__stance=Evidence.Stance.SUPPORTS)
+        ),
+        denies_count=Count(
+            "sources__evidence", filter=Q(sources__evidence__stance=Evidence.Stance.DENIES)
+        ),
+    )
+
+
+def is_watching(claim: Claim, user) -> bool:
+    return user.is_authenticated and Watch.objects.filter(claim=claim, user=user).exists()

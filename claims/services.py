@@ -14,19 +14,26 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from claimwatch import perms
 from sources.models import Source
-from sources.services import require_perm, source_get_or_create
+from sources.services import source_get_or_create
 
-from .models import Claim, ClaimEvent, Evidence, Tag, Watch
-
-STATEMENT_MAX = 1000
-TAG_MAX = 50
-# Source events that ask for the evidence to be looked at again.
-REVIEW_KINDS = frozenset(ClaimEvent.SOURCE_KINDS) - {
-    ClaimEvent.Kind.SOURCE_BACK,
-    ClaimEvent.Kind.SOURCE_UNREACHABLE,
-    ClaimEvent.Kind.SOURCE_BLOCKED,
-}
+from .models import (
+    COMMENT_MAX,
+    CONTEXT_MAX,
+    NOTE_MAX,
+    QUOTE_MAX,
+    RATIONALE_MAX,
+    REASON_MAX,
+    STATEMENT_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    Claim,
+    ClaimEvent,
+    Evidence,
+    Tag,
+    Watch,
+)
 
 
 class VersionConflict(Exception):
@@ -59,15 +66,23 @@ def _event(
     return event
 
 
+def _text(field: str, value: str | None, limit: int) -> str:
+    """Typed text, stripped and checked against its limit (never cut)."""
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ValidationError(
+            {field: f"Keep this under {limit:,} characters (it has {len(value):,})."}
+        )
+    if "\x00" in value:
+        raise ValidationError({field: "This text contains a NUL character; remove it."})
+    return value
+
+
 def _clean_statement(statement: str) -> str:
     statement = " ".join((statement or "").split())
     if not statement:
         raise ValidationError({"statement": "Write the claim as one clear statement."})
-    if len(statement) > STATEMENT_MAX:
-        raise ValidationError(
-            {"statement": f"Keep the statement under {STATEMENT_MAX} characters."}
-        )
-    return statement
+    return _text("statement", statement, STATEMENT_MAX)
 
 
 def _clean_tags(tags: Iterable[str] | str) -> list[str]:
@@ -82,6 +97,8 @@ def _clean_tags(tags: Iterable[str] | str) -> list[str]:
             raise ValidationError({"tags": f"Keep each tag under {TAG_MAX} characters."})
         if name not in names:
             names.append(name)
+        if len(names) > TAGS_MAX:
+            raise ValidationError({"tags": f"Use at most {TAGS_MAX} tags."})
     return names
 
 
@@ -113,7 +130,7 @@ def claim_create(
     created_at: datetime | None = None,
 ) -> Claim:
     """Log a claim. `created_at` is for imports and the demo, which retell the past."""
-    require_perm(actor, "claims.add_claim")
+    perms.require(actor, perms.ADD_CLAIM)
     statement = _clean_statement(statement)
     tag_names = _clean_tags(tags)
     _check_dates(first_seen_at, resolves_at)
@@ -123,7 +140,7 @@ def claim_create(
         updated_at=created_at,
         last_activity_at=created_at,
         statement=statement,
-        context=(context or "").strip(),
+        context=_text("context", context, CONTEXT_MAX),
         first_seen_at=first_seen_at,
         resolves_at=resolves_at,
         external_id=(external_id or "").strip(),
@@ -165,7 +182,7 @@ def claim_update(
     resolves_at: datetime | None = None,
 ) -> Claim:
     """Edit a claim's statement, context, tags and dates; the event keeps before and after."""
-    require_perm(actor, "claims.change_claim")
+    perms.require(actor, perms.CHANGE_CLAIM)
     before = {
         "statement": claim.statement,
         "context": claim.context,
@@ -175,7 +192,7 @@ def claim_update(
     }
     after = {
         "statement": _clean_statement(statement) if statement is not None else claim.statement,
-        "context": (context or "").strip() if context is not None else claim.context,
+        "context": _text("context", context, CONTEXT_MAX) if context is not None else claim.context,
         "tags": sorted(_clean_tags(tags)) if tags is not None else before["tags"],
         "first_seen_at": first_seen_at,
         "resolves_at": resolves_at,
@@ -225,8 +242,8 @@ def verdict_set(
 
     `at` is for imports and the demo, which retell the past.
     """
-    require_perm(actor, "claims.set_verdict")
-    rationale = (rationale or "").strip()
+    perms.require(actor, perms.SET_VERDICT)
+    rationale = _text("rationale", rationale, RATIONALE_MAX)
     errors = {}
     if status not in Claim.Status.values:
         errors["status"] = f"Choose one of: {', '.join(Claim.Status.values)}."
@@ -278,24 +295,25 @@ def evidence_add(
     title: str = "",
     actor: AbstractBaseUser | None,
     added_at: datetime | None = None,
-    queue_check: bool = True,
+    monitor: bool = True,
 ) -> Evidence:
     """Link a source (found or created by normalised URL) to a claim with a stance.
 
-    A new source gets its first check queued after commit unless `queue_check` is
-    False (imports, which check only when asked).
+    A new source is due for its first check at once (the dispatcher takes it; the web
+    and API ask monitoring to check it within seconds). With `monitor=False` (imports
+    without --check) a new source is not scheduled until someone asks.
     """
-    require_perm(actor, "claims.add_evidence")
+    perms.require(actor, perms.ADD_EVIDENCE)
     _check_stance(stance)
-    source, created = source_get_or_create(url=url, title=title, actor=actor)
+    source, created = source_get_or_create(url=url, title=title, actor=actor, monitor=monitor)
     if Evidence.objects.filter(claim=claim, source=source).exists():
         raise ValidationError({"url": "This source is already linked to this claim."})
     evidence = Evidence.objects.create(
         claim=claim,
         source=source,
         stance=stance,
-        quote=(quote or "").strip(),
-        note=(note or "").strip(),
+        quote=_text("quote", quote, QUOTE_MAX),
+        note=_text("note", note, NOTE_MAX),
         added_by=actor,
         added_at=added_at or timezone.now(),
     )
@@ -312,10 +330,6 @@ def evidence_add(
         source=source,
         at=evidence.added_at,
     )
-    if created and queue_check:
-        from sources.tasks import check_sources  # sources.tasks -> checks -> claims.models
-
-        check_sources.delay_on_commit([source.pk])
     return evidence
 
 
@@ -329,14 +343,14 @@ def evidence_update(
     note: str | None = None,
 ) -> Evidence:
     """Change a stance (event `evidence_restanced`) or the quote and note (`evidence_edited`)."""
-    require_perm(actor, "claims.change_evidence")
+    perms.require(actor, perms.CHANGE_EVIDENCE)
     if stance is not None:
         _check_stance(stance)
     before = {"stance": evidence.stance, "quote": evidence.quote, "note": evidence.note}
     after = {
         "stance": stance if stance is not None else evidence.stance,
-        "quote": (quote or "").strip() if quote is not None else evidence.quote,
-        "note": (note or "").strip() if note is not None else evidence.note,
+        "quote": _text("quote", quote, QUOTE_MAX) if quote is not None else evidence.quote,
+        "note": _text("note", note, NOTE_MAX) if note is not None else evidence.note,
     }
     changed = [name for name in before if before[name] != after[name]]
     if not changed:
@@ -368,7 +382,7 @@ def evidence_remove(
     *, evidence: Evidence, actor: AbstractBaseUser | None, reason: str = ""
 ) -> None:
     """Unlink a source from a claim (editors). The source itself stays."""
-    require_perm(actor, "claims.delete_evidence")
+    perms.require(actor, perms.REMOVE_EVIDENCE)
     _event(
         evidence.claim,
         ClaimEvent.Kind.EVIDENCE_REMOVED,
@@ -377,7 +391,7 @@ def evidence_remove(
             "url": evidence.source.url,
             "stance": evidence.stance,
             "quote": evidence.quote,
-            "reason": (reason or "").strip(),
+            "reason": _text("reason", reason, REASON_MAX),
         },
         source=evidence.source,
     )
@@ -387,7 +401,7 @@ def evidence_remove(
 @transaction.atomic
 def evidence_mark_reviewed(*, evidence: Evidence, actor: AbstractBaseUser | None) -> Evidence:
     """Clear `needs_review` once someone has looked at what the source changed."""
-    require_perm(actor, "claims.change_evidence")
+    perms.require(actor, perms.CHANGE_EVIDENCE)
     if not evidence.needs_review:
         return evidence
     Evidence.objects.filter(pk=evidence.pk).update(needs_review=False)
@@ -404,12 +418,10 @@ def evidence_mark_reviewed(*, evidence: Evidence, actor: AbstractBaseUser | None
 
 @transaction.atomic
 def comment_add(*, claim: Claim, text: str, actor: AbstractBaseUser | None) -> ClaimEvent:
-    require_perm(actor, "claims.comment_claim")
-    text = (text or "").strip()
+    perms.require(actor, perms.COMMENT)
+    text = _text("text", text, COMMENT_MAX)
     if not text:
         raise ValidationError({"text": "Write something to comment."})
-    if len(text) > 5000:
-        raise ValidationError({"text": "Keep a comment under 5,000 characters."})
     return _event(claim, ClaimEvent.Kind.COMMENT, actor, {"text": text})
 
 
@@ -423,7 +435,7 @@ def claim_merge(*, duplicate: Claim, target: Claim, actor: AbstractBaseUser | No
     3. Mark the duplicate merged, so its code redirects to the target.
     4. Write a `merged` event on both timelines.
     """
-    require_perm(actor, "claims.merge_claim")
+    perms.require(actor, perms.MERGE_CLAIM)
     if duplicate.pk == target.pk:
         raise ValidationError({"target": "A claim cannot be merged into itself."})
     if target.merged_into_id is not None:
@@ -478,18 +490,18 @@ def source_event_record(
         for claim_id in claim_ids
     )
     Claim.objects.filter(pk__in=claim_ids, last_activity_at__lt=at).update(last_activity_at=at)
-    if kind in REVIEW_KINDS:
+    if kind in ClaimEvent.REVIEW_KINDS:
         Evidence.objects.filter(source=source).update(needs_review=True)
     return events
 
 
 def watch_add(*, claim: Claim, actor: AbstractBaseUser) -> Watch:
     """Watch a claim: its verdict and source changes from now on are mailed to `actor`."""
-    require_perm(actor, "claims.add_watch")
+    perms.require(actor, perms.WATCH)
     watch, _ = Watch.objects.get_or_create(user=actor, claim=claim)
     return watch
 
 
 def watch_remove(*, claim: Claim, actor: AbstractBaseUser) -> None:
-    require_perm(actor, "claims.delete_watch")
+    perms.require(actor, perms.UNWATCH)
     Watch.objects.filter(user=actor, claim=claim).delete()

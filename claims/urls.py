@@ -1,24 +1,26 @@
 from django.urls import path
 
-from . import data_views, views
+from api.tokens import api_token
+
+from . import export_views, import_views, views
 
 app_name = "claims"
 urlpatterns = [
     path("", views.claim_list, name="list"),
     path("new/", views.claim_create, name="new"),
     path("review/", views.review_queue, name="review"),
-    path("export.csv", data_views.export_csv, name="export_csv"),
-    path("export.json", data_views.export_json, name="export_json"),
-    path("import/", data_views.import_upload, name="import"),
-    path("import/<str:token>/", data_views.import_review, name="import_review"),
-    path("token/", data_views.api_token, name="api_token"),
-    path("feeds/verdicts/", data_views.verdict_feed, name="feed_verdicts"),
-    path("feeds/sources/", data_views.source_feed, name="feed_sources"),
+    path("export.csv", export_views.export_csv, name="export_csv"),
+    path("export.json", export_views.export_json, name="export_json"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<str:token>/", import_views.import_review, name="import_review"),
+    path("token/", api_token, name="api_token"),
+    path("feeds/verdicts/", export_views.verdict_feed, name="feed_verdicts"),
+    path("feeds/sources/", export_views.source_feed, name="feed_sources"),
     path("<uuid:code>/", views.claim_detail, name="detail"),
-    path("<uuid:code>/claimreview.json", data_views.claim_review, name="claimreview"),
-    path("<uuid:code>/watch/", data_views.watch, name="watch"),
-    path("<uuid:code>/feeds/verdicts/", data_views.verdict_feed, name="claim_feed_verdicts"),
-    path("<uuid:code>/feeds/sources/", data_views.source_feed, name="claim_feed_sources"),
+    path("<uuid:code>/claimreview.json", export_views.claim_review, name="claimreview"),
+    path("<uuid:code>/watch/", views.watch, name="watch"),
+    path("<uuid:code>/feeds/verdicts/", export_views.verdict_feed, name="claim_feed_verdicts"),
+    path("<uuid:code>/feeds/sources/", export_views.source_feed, name="claim_feed_sources"),
     path("<uuid:code>/edit/", views.claim_edit, name="edit"),
     path("<uuid:code>/verdict/", views.verdict_set, name="verdict"),
     path("<uuid:code>/merge/", views.claim_merge, name="merge"),

@@ -2,24 +2,30 @@
 selector, and renders one template: the whole page, or one of its partials for htmx.
 
 Write views answer a plain POST with a redirect (pages work without JavaScript) and an
-htmx POST with the partial it changed. Bad input is shown next to the fields with
-status 422, a stale verdict or edit with 409; PermissionDenied from a service is 403.
+htmx POST with the part it changed (claimwatch.htmx). Bad input is shown next to the fields
+with status 422 (claimwatch.forms), a stale verdict or edit with 409; PermissionDenied from
+a service is 403. A view that must refuse before it reads a form declares its permission
+(claimwatch.perms.required).
 """
 
-from functools import cached_property
+from functools import cached_property, wraps
 
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from claimwatch import perms
+from claimwatch.forms import add_service_errors
+from claimwatch.htmx import fragment, render_page
+from monitoring.services import source_check_soon
 from sources.models import Outlet
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     ClaimEditForm,
     ClaimFilterForm,
@@ -35,35 +41,30 @@ from .forms import (
 from .models import Claim, Evidence
 from .strip import evidence_strip
 
-view_required = permission_required("claims.view_claim", raise_exception=True)
+view_required = permission_required(perms.VIEW_CLAIM, raise_exception=True)
 PAGE_SIZE = 25
 TIMELINE_PAGE = 50
 # Sent with every htmx answer that changed a claim: the timeline reloads itself.
 CLAIM_CHANGED = "claim-changed"
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the form's fields (or above them)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
+def claim_view(*required: str, live: bool = True):
+    """A view of the claim named by the `code` in its URL, called as view(request, claim).
 
+    404 for no such claim (or, when `live`, a merged one, which cannot change), then 403
+    without the `required` permissions (claimwatch.perms), before any input is read."""
 
-def _claim(code) -> Claim:
-    claim = selectors.claim_for_page(code)
-    if claim is None:
-        raise Http404("No such claim.")
-    return claim
+    def decorator(view):
+        @view_required
+        @wraps(view)
+        def wrapper(request, code, *args, **kwargs):
+            claim = selectors.claim_or_404(code, live=live)
+            perms.require(request.user, *required)
+            return view(request, claim, *args, **kwargs)
 
+        return wrapper
 
-def _live_claim(code) -> Claim:
-    """A claim that can still be changed: a merged duplicate cannot."""
-    claim = _claim(code)
-    if claim.merged_into_id:
-        raise Http404("This claim was merged into another.")
-    return claim
+    return decorator
 
 
 @view_required
@@ -79,9 +80,7 @@ def claim_list(request):
         "page": page,
         "outlets": Outlet.objects.only("code", "name", "domain").order_by("name"),
     }
-    if request.htmx and request.htmx.target == "results":
-        return render(request, "claims/list.html#results", context)
-    return render(request, "claims/list.html", context)
+    return render_page(request, "claims/list.html", context, fragments=("results",))
 
 
 @view_required
@@ -92,7 +91,7 @@ def claim_create(request):
             try:
                 claim = services.claim_create(**form.cleaned_data, actor=request.user)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect(claim)
         status = 422
@@ -101,9 +100,7 @@ def claim_create(request):
         status = 200
     statement = request.POST.get("statement") or request.GET.get("statement", "")
     context = {"form": form, "similar": selectors.claims_similar(statement)}
-    if request.htmx and request.htmx.target == "similar":
-        return render(request, "claims/new.html#similar", context)
-    return render(request, "claims/new.html", context, status=status)
+    return render_page(request, "claims/new.html", context, fragments=("similar",), status=status)
 
 
 class ClaimPage:
@@ -117,7 +114,7 @@ class ClaimPage:
         self.evidence_form = forms.get("evidence_form") or EvidenceForm()
         self.comment_form = forms.get("comment_form") or CommentForm()
         self.verdict_form = forms.get("verdict_form")
-        if self.verdict_form is None and user.has_perm("claims.set_verdict"):
+        if self.verdict_form is None and user.has_perm(perms.SET_VERDICT):
             self.verdict_form = VerdictForm(
                 initial={
                     "status": claim.status,
@@ -126,10 +123,16 @@ class ClaimPage:
                 }
             )
         self.conflict = forms.get("conflict")
+        self.refused_edit = forms.get("refused_edit")
 
     @cached_property
     def evidence(self) -> list[Evidence]:
-        return selectors.claim_evidence(self.claim)
+        evidence = selectors.claim_evidence(self.claim)
+        if self.refused_edit:
+            source_id, form = self.refused_edit
+            for ev in evidence:
+                ev.refused = form if ev.source_id == source_id else None
+        return evidence
 
     @cached_property
     def evidence_groups(self) -> list[tuple[str, str, list[Evidence]]]:
@@ -159,54 +162,58 @@ class ClaimPage:
         return f"{last.created_at.isoformat()}_{last.pk}"
 
     @cached_property
+    def watching(self) -> bool:
+        return selectors.is_watching(self.claim, self.request.user)
+
+    @cached_property
+    def claimreview(self) -> dict | None:
+        return exports.claim_review(self.claim, self.request.build_absolute_uri("/"))
+
+    @cached_property
     def strip(self):
         evidence, verdicts, changes = selectors.claim_strip_points(self.claim)
         return evidence_strip(self.claim, evidence, verdicts, changes, now=timezone.now())
 
 
-def _claim_page(request, claim: Claim, *, partial: str = "", status: int = 200, **forms):
+# The parts of the claim page an htmx request can ask for, by its target's id.
+CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events")
+
+
+def _claim_page(request, claim: Claim, *, status: int = 200, **forms) -> HttpResponse:
     page = ClaimPage(request, claim, timeline=TimelineFilterForm(request.GET), **forms)
-    template = "claims/detail.html" + (f"#{partial}" if partial else "")
-    return render(request, template, {"claim": claim, "page": page}, status=status)
+    context = {"claim": claim, "page": page}
+    return render_page(request, "claims/detail.html", context, fragments=CLAIM_PARTS, status=status)
 
 
-@view_required
+@claim_view(live=False)
 @require_GET
-def claim_detail(request, code):
-    claim = _claim(code)
+def claim_detail(request, claim):
     if claim.merged_into_id:
         return redirect(claim.merged_into)
-    if request.htmx and request.GET.get("before"):
-        return _claim_page(request, claim, partial="events")
-    if request.htmx and request.htmx.target in ("timeline", "evidence"):
-        return _claim_page(request, claim, partial=request.htmx.target)
     return _claim_page(request, claim)
 
 
-def _changed(request, claim: Claim, partial: str, **forms) -> HttpResponse:
-    """After a successful write: the changed partial for htmx, else back to the page.
+def _changed(request, claim: Claim, **forms) -> HttpResponse:
+    """After a successful write: the changed part for htmx, else back to the page.
 
     Other parts of the page refresh on the CLAIM_CHANGED event; the timeline itself
     needs no second request when it is the part sent.
     """
     if not request.htmx:
         return redirect(claim)
-    response = _claim_page(request, claim, partial=partial, **forms)
-    if partial == "timeline":
+    response = _claim_page(request, claim, **forms)
+    if fragment(request, CLAIM_PARTS) == "timeline":
         return response
     return trigger_client_event(response, CLAIM_CHANGED)
 
 
-def _refused(request, claim: Claim, partial: str, status: int = 422, **forms) -> HttpResponse:
-    """Bad input: the partial (htmx) or the whole page with the form as it was typed."""
-    return _claim_page(
-        request, claim, partial=partial if request.htmx else "", status=status, **forms
-    )
+def _refused(request, claim: Claim, status: int = 422, **forms) -> HttpResponse:
+    """Bad input: the part (htmx) or the whole page with the form as it was typed."""
+    return _claim_page(request, claim, status=status, **forms)
 
 
-@view_required
-def claim_edit(request, code):
-    claim = _live_claim(code)
+@claim_view(perms.CHANGE_CLAIM)
+def claim_edit(request, claim):
     conflict = None
     if request.method == "POST":
         form = ClaimEditForm(request.POST)
@@ -218,15 +225,13 @@ def claim_edit(request, code):
                     claim=claim, expected_version=version, actor=request.user, **data
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             except services.VersionConflict as error:
                 conflict = error.current
             else:
                 return redirect(claim)
         status = 409 if conflict else 422
     else:
-        if not request.user.has_perm("claims.change_claim"):
-            raise PermissionDenied
         form = ClaimEditForm(
             initial={
                 "statement": claim.statement,
@@ -242,19 +247,19 @@ def claim_edit(request, code):
     return render(request, "claims/edit.html", context, status=status)
 
 
-@view_required
+@claim_view()
 @require_POST
-def evidence_add(request, code):
-    claim = _live_claim(code)
+def evidence_add(request, claim):
     form = EvidenceForm(request.POST)
     if form.is_valid():
         try:
-            services.evidence_add(claim=claim, **form.cleaned_data, actor=request.user)
+            evidence = services.evidence_add(claim=claim, **form.cleaned_data, actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
-            return _changed(request, claim, "evidence")
-    return _refused(request, claim, "evidence", evidence_form=form)
+            source_check_soon(source=evidence.source)  # a new source: checked in seconds
+            return _changed(request, claim)
+    return _refused(request, claim, evidence_form=form)
 
 
 def _evidence(claim: Claim, source_code) -> Evidence:
@@ -263,40 +268,39 @@ def _evidence(claim: Claim, source_code) -> Evidence:
     )
 
 
-@view_required
+@claim_view()
 @require_POST
-def evidence_update(request, code, source_code):
-    claim = _live_claim(code)
+def evidence_update(request, claim, source_code):
     evidence = _evidence(claim, source_code)
     form = EvidenceUpdateForm(request.POST)
     if form.is_valid():
         try:
             services.evidence_update(evidence=evidence, actor=request.user, **form.changes())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
-            return _changed(request, claim, "evidence")
-    return _refused(request, claim, "evidence")
+            return _changed(request, claim)
+    # The item shows the message with what was typed, its editor open.
+    return _refused(request, claim, refused_edit=(evidence.source_id, form))
 
 
-@view_required
+@claim_view(perms.REMOVE_EVIDENCE)
 @require_POST
-def evidence_remove(request, code, source_code):
-    claim = _live_claim(code)
+def evidence_remove(request, claim, source_code):
     evidence = _evidence(claim, source_code)
     form = EvidenceRemoveForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return _refused(request, claim)
     services.evidence_remove(
-        evidence=evidence, actor=request.user, reason=form.cleaned_data.get("reason", "")
+        evidence=evidence, actor=request.user, reason=form.cleaned_data["reason"]
     )
-    return _changed(request, claim, "evidence")
+    return _changed(request, claim)
 
 
-@view_required
+@claim_view()
 @require_POST
-def evidence_review(request, code, source_code):
+def evidence_review(request, claim, source_code):
     """Mark evidence reviewed, from the claim page or in place on the review queue."""
-    claim = _live_claim(code)
     evidence = _evidence(claim, source_code)
     services.evidence_mark_reviewed(evidence=evidence, actor=request.user)
     from_queue = request.POST.get("from") == "review"
@@ -304,13 +308,12 @@ def evidence_review(request, code, source_code):
         return render(request, "claims/review.html#reviewed", {"ev": evidence})
     if from_queue:
         return redirect("claims:review")
-    return _changed(request, claim, "evidence")
+    return _changed(request, claim)
 
 
-@view_required
+@claim_view(perms.SET_VERDICT)
 @require_POST
-def verdict_set(request, code):
-    claim = _live_claim(code)
+def verdict_set(request, claim):
     form = VerdictForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -322,7 +325,7 @@ def verdict_set(request, code):
                 **data,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except services.VersionConflict as error:
             # Keep what the editor typed, but on the current version so a resubmit
             # deliberately overrides what they have now seen.
@@ -330,7 +333,6 @@ def verdict_set(request, code):
             response = _refused(
                 request,
                 error.current,
-                "verdict",
                 status=409,
                 verdict_form=VerdictForm(data),
                 conflict=error.current,
@@ -338,32 +340,26 @@ def verdict_set(request, code):
             # The timeline shows the other editor's verdict too.
             return trigger_client_event(response, CLAIM_CHANGED)
         else:
-            return _changed(request, claim, "verdict")
-    elif not request.user.has_perm("claims.set_verdict"):
-        raise PermissionDenied
-    return _refused(request, claim, "verdict", verdict_form=form)
+            return _changed(request, claim)
+    return _refused(request, claim, verdict_form=form)
 
 
-@view_required
+@claim_view()
 @require_POST
-def comment_add(request, code):
-    claim = _live_claim(code)
+def comment_add(request, claim):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
             services.comment_add(claim=claim, text=form.cleaned_data["text"], actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
-            return _changed(request, claim, "timeline")
-    return _refused(request, claim, "timeline", comment_form=form)
+            return _changed(request, claim)
+    return _refused(request, claim, comment_form=form)
 
 
-@view_required
-def claim_merge(request, code):
-    claim = _live_claim(code)
-    if not request.user.has_perm("claims.merge_claim"):
-        raise PermissionDenied
+@claim_view(perms.MERGE_CLAIM)
+def claim_merge(request, claim):
     form = MergeForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -373,7 +369,7 @@ def claim_merge(request, code):
                     duplicate=claim, target=form.cleaned_data["target"], actor=request.user
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect(target)
         status = 422
@@ -390,3 +386,16 @@ def claim_merge(request, code):
 def review_queue(request):
     evidence, overdue = selectors.review_queue()
     return render(request, "claims/review.html", {"evidence": evidence, "overdue": overdue})
+
+
+@claim_view(live=False)
+@require_POST
+def watch(request, claim):
+    if request.POST.get("watch") == "1":
+        services.watch_add(claim=claim, actor=request.user)
+    else:
+        services.watch_remove(claim=claim, actor=request.user)
+    if request.htmx:
+        context = {"claim": claim, "watching": selectors.is_watching(claim, request.user)}
+        return render(request, "claims/_watch.html", context)
+    return redirect(claim)

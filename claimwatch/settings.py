@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "axes",
     "claims",
     "sources",
+    "monitoring",
     "api",
 ]
 
@@ -303,12 +304,12 @@ if CELERY_BROKER_URL.startswith(("redis", "rediss")):
 # Periodic tasks, run by the one beat process. Each entry names the task it runs.
 CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-due-sources": {
-        "task": "sources.tasks.dispatch_due_sources",
+        "task": "monitoring.tasks.dispatch_due_sources",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
     "prune-check-attempts": {
-        "task": "sources.tasks.prune_check_attempts",
+        "task": "monitoring.tasks.prune_check_attempts",
         "schedule": 24 * 3600.0,
     },
     # One mail per watcher per period, however many changes it holds (claims.notifications).
@@ -337,6 +338,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
 }

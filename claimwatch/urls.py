@@ -8,5 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("claims/", include("claims.urls")),
     path("api/", include("api.urls")),
-    path("", include("sources.urls")),
+    path("", include("monitoring.urls")),
 ]

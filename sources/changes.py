@@ -1,6 +1,6 @@
 """What a fetched page says, and what kind of change it made since the last snapshot.
 
-Pure functions on text: no database, no network. The check (sources.checks) calls them.
+Pure functions on text: no database, no network. The check (monitoring.checks) calls them.
 """
 
 import difflib
@@ -11,16 +11,18 @@ from dataclasses import dataclass
 
 import trafilatura
 
+from .models import ChangeKind
+
 # trafilatura logs an ERROR for every page it finds no article in ("empty HTML tree");
 # for a monitor that is an outcome (no text), not an error of ours.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
-# Change kinds, stored on Snapshot.change_kind and mapped to ClaimEvent kinds by the check.
-FIRST = "first"
-EDITED = "edited"
-HEADLINE = "headline"
-CORRECTION = "correction"
-RETRACTION = "retraction"
+# Change kinds (stored on Snapshot.change_kind; monitoring maps them to ClaimEvent kinds).
+FIRST = ChangeKind.FIRST
+EDITED = ChangeKind.EDITED
+HEADLINE = ChangeKind.HEADLINE
+CORRECTION = ChangeKind.CORRECTION
+RETRACTION = ChangeKind.RETRACTION
 
 # Wording that announces a correction or a retraction. Matched on normalised text, and
 # only when it is new: a notice that was already there is no change.

@@ -7,6 +7,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+# The longest URL and typed title a source takes, checked by the forms, the API and the
+# services alike (a longer one is refused with a message, never cut).
+URL_MAX = 2048
+TITLE_MAX = 500
+
 
 class OutletKind(models.TextChoices):
     OFFICIAL = "official", "Official"
@@ -87,9 +92,9 @@ class Source(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     url = models.URLField(
-        max_length=2048, unique=True, help_text="Normalised: see sources.urlnorm."
+        max_length=URL_MAX, unique=True, help_text="Normalised: see sources.urlnorm."
     )
-    title = models.CharField(max_length=500, blank=True)
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
     outlet = models.ForeignKey(
         Outlet, models.SET_NULL, null=True, blank=True, related_name="sources"
     )
@@ -103,7 +108,7 @@ class Source(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    # Monitoring state, written by sources.services only.
+    # Monitoring state, written by monitoring (its services and checks) only.
     state = models.CharField(max_length=16, choices=State.choices, default=State.NEW)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
@@ -129,7 +134,7 @@ class Source(models.Model):
         ]
         indexes = [
             # The dispatcher: Source.objects.filter(next_check_at__lte=now)
-            #   .order_by("next_check_at") (sources.services.sources_claim_due).
+            #   .order_by("next_check_at") (monitoring.services.sources_claim_due).
             models.Index(
                 fields=["next_check_at"],
                 name="source_due_idx",
@@ -162,8 +167,21 @@ class Source(models.Model):
         return timezone.now() - asked < PENDING_FOR
 
 
+class ChangeKind(models.TextChoices):
+    """What a stored snapshot changed (sources.changes.classify); monitoring maps each to the
+    timeline event it writes."""
+
+    FIRST = "first", "First capture"
+    EDITED = "edited", "Edited"
+    HEADLINE = "headline", "Headline changed"
+    CORRECTION = "correction", "Correction notice"
+    RETRACTION = "retraction", "Retraction notice"
+
+
 class Snapshot(models.Model):
     """The extracted text and title of a source, stored each time its content changed."""
+
+    ChangeKind = ChangeKind
 
     source = models.ForeignKey(Source, models.CASCADE, related_name="snapshots")
     created_at = models.DateTimeField(default=timezone.now)
@@ -171,10 +189,16 @@ class Snapshot(models.Model):
     text = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    change_kind = models.CharField(max_length=32, blank=True)
+    change_kind = models.CharField(max_length=32, choices=ChangeKind.choices)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(change_kind__in=[k.value for k in ChangeKind]),
+                name="snapshot_change_kind_valid",
+            ),
+        ]
         indexes = [models.Index(fields=["source", "-created_at"])]
 
     def __str__(self):

@@ -1,10 +1,9 @@
-"""Reads for the sources and outlets pages, each in a constant number of queries."""
+"""Reads of sources, snapshots, check attempts and outlets, each in a constant number of
+queries. What claims say about them (evidence, stance counts) is claims.selectors'."""
 
 import uuid
 
 from django.db.models import Count, Q, QuerySet
-
-from claims.models import Evidence
 
 from .changes import DiffPart, word_diff
 from .models import CheckAttempt, Outlet, Snapshot, Source
@@ -42,15 +41,6 @@ def source_attempts(source: Source) -> list[CheckAttempt]:
     return list(source.attempts.order_by("-started_at", "-id")[:ATTEMPTS_SHOWN])
 
 
-def source_evidence(source: Source) -> list[Evidence]:
-    """The claims citing a source, with their stance."""
-    return list(
-        Evidence.objects.filter(source=source, claim__merged_into=None)
-        .select_related("claim")
-        .order_by("-added_at", "-id")
-    )
-
-
 def snapshot_diff(
     source: Source, *, old: int | None = None, new: int | None = None
 ) -> tuple[Snapshot | None, Snapshot | None, list[DiffPart]]:
@@ -77,18 +67,8 @@ def snapshot_diff(
 
 
 def outlet_list(*, kind: str = "", reliability: str = "", q: str = "") -> QuerySet[Outlet]:
-    """Outlets with counts of sources and of evidence supporting and denying claims."""
-    outlets = Outlet.objects.annotate(
-        source_count=Count("sources", distinct=True),
-        supports_count=Count(
-            "sources__evidence",
-            filter=Q(sources__evidence__stance=Evidence.Stance.SUPPORTS),
-        ),
-        denies_count=Count(
-            "sources__evidence",
-            filter=Q(sources__evidence__stance=Evidence.Stance.DENIES),
-        ),
-    )
+    """Outlets with how many sources each has, by name."""
+    outlets = Outlet.objects.annotate(source_count=Count("sources", distinct=True))
     if kind:
         outlets = outlets.filter(kind=kind)
     if reliability:
@@ -106,17 +86,4 @@ def outlet_for_page(code: uuid.UUID) -> Outlet | None:
 def outlet_sources(outlet: Outlet, limit: int = 100) -> list[Source]:
     return list(
         outlet.sources.annotate(cited=Count("evidence")).order_by("-created_at", "-id")[:limit]
-    )
-
-
-def outlet_evidence(outlet: Outlet, limit: int = 200) -> list[Evidence]:
-    """What the outlet's sources said about claims: supports and denies, newest first."""
-    return list(
-        Evidence.objects.filter(
-            source__outlet=outlet,
-            stance__in=[Evidence.Stance.SUPPORTS, Evidence.Stance.DENIES],
-            claim__merged_into=None,
-        )
-        .select_related("claim", "source")
-        .order_by("-added_at", "-id")[:limit]
     )

@@ -1,22 +1,16 @@
-"""Writes for outlets and sources. Monitoring writes live here too."""
-
-from datetime import datetime, timedelta
+"""Writes for outlets and sources. The monitoring writes (leases, check requests,
+pruning) are monitoring.services'."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from claimwatch import perms
+
 from .fetch import FetchBlocked, check_url
-from .models import CheckAttempt, Outlet, Source
-from .schedule import LEASE
+from .models import TITLE_MAX, Outlet, Source
 from .urlnorm import domain_of, normalize_url
-
-
-def require_perm(actor: AbstractBaseUser | None, perm: str) -> None:
-    """Refuse a user without `perm`; None is the system (tasks, imports), which may."""
-    if actor is not None and not actor.has_perm(perm):
-        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
 
 
 def outlet_create(
@@ -28,7 +22,7 @@ def outlet_create(
     reliability: str = Outlet.Reliability.F,
     actor: AbstractBaseUser | None,
 ) -> Outlet:
-    require_perm(actor, "sources.add_outlet")
+    perms.require(actor, perms.ADD_OUTLET)
     domain = (domain or "").strip().lower().removeprefix("www.").rstrip(".")
     outlet = Outlet(
         name=(name or "").strip() or domain,
@@ -44,7 +38,7 @@ def outlet_create(
 
 def outlet_update(*, outlet: Outlet, actor: AbstractBaseUser | None, **fields) -> Outlet:
     """Change an outlet's name, kind, country or reliability grade (editors)."""
-    require_perm(actor, "sources.change_outlet")
+    perms.require(actor, perms.GRADE_OUTLET)
     allowed = {"name", "kind", "country", "reliability"}
     unknown = set(fields) - allowed
     if unknown:
@@ -72,9 +66,12 @@ def outlet_for_url(url: str) -> Outlet:
 
 
 def source_get_or_create(
-    *, url: str, title: str = "", actor: AbstractBaseUser | None
+    *, url: str, title: str = "", actor: AbstractBaseUser | None, monitor: bool = True
 ) -> tuple[Source, bool]:
     """Find a source by its normalised URL, or create it with its outlet.
+
+    A new source is due for its first check at once; with `monitor=False` it is not
+    scheduled (imports without --check: nothing is fetched unless asked).
 
     Raises ValidationError with a clear message for a URL that cannot be a source.
     """
@@ -86,71 +83,25 @@ def source_get_or_create(
         check_url(normalised)
     except FetchBlocked as exc:
         raise ValidationError({"url": [f"This URL cannot be monitored: {exc.reason}"]}) from None
+    title = (title or "").strip()
+    if len(title) > TITLE_MAX:
+        raise ValidationError({"title": f"Keep the title under {TITLE_MAX} characters."})
     source = Source.objects.filter(url=normalised).first()
     if source is not None:
         if title and not source.title:
-            source.title = title.strip()[:500]
+            source.title = title
             source.save(update_fields=["title"])
         return source, False
-    require_perm(actor, "sources.add_source")
+    perms.require(actor, perms.ADD_SOURCE)
     try:
         with transaction.atomic():
             source = Source.objects.create(
                 url=normalised,
-                title=(title or "").strip()[:500],
+                title=title,
                 outlet=outlet_for_url(normalised),
                 added_by=actor,
+                next_check_at=timezone.now() if monitor else None,
             )
     except IntegrityError:  # the same URL was added meanwhile
         return Source.objects.get(url=normalised), False
     return source, True
-
-
-# --- monitoring -------------------------------------------------------------------------
-
-
-def sources_claim_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Take up to `limit` due sources for checking and lease them: their `next_check_at`
-    moves LEASE ahead, so the next dispatcher run passes them by while the check runs,
-    and picks them up again if the check's message was lost.
-
-    Rows locked by another dispatcher are skipped (`skip_locked`), not waited for.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Source.objects.select_for_update(skip_locked=True)
-            .filter(next_check_at__lte=now)
-            .order_by("next_check_at")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if ids:
-            Source.objects.filter(pk__in=ids).update(next_check_at=now + LEASE)
-    return ids
-
-
-def source_request_check(*, source: Source, actor: AbstractBaseUser | None) -> Source:
-    """ "Refresh now": lease the source and queue a check after commit.
-
-    `check_requested_at` makes its badge poll until the check has finished; if the
-    queued message is lost, the dispatcher checks the source when the lease runs out.
-    """
-    from .tasks import check_sources  # tasks import services
-
-    require_perm(actor, "sources.change_source")
-    now = timezone.now()
-    with transaction.atomic():
-        Source.objects.filter(pk=source.pk).update(
-            check_requested_at=now, next_check_at=now + LEASE
-        )
-        check_sources.delay_on_commit([source.pk])
-    source.check_requested_at = now
-    source.next_check_at = now + LEASE
-    return source
-
-
-def attempts_prune(*, older_than: timedelta, now: datetime | None = None) -> int:
-    """Delete check attempts older than `older_than`; the snapshots stay."""
-    cutoff = (now or timezone.now()) - older_than
-    deleted, _ = CheckAttempt.objects.filter(started_at__lt=cutoff).delete()
-    return deleted

@@ -7,6 +7,14 @@ from django.core.management import call_command
 from claims import services
 
 from .roles import ensure_roles
+from .sites import (  # noqa: F401 (the local web site's fixtures, for every test)
+    cited_source,
+    keep_groups,
+    make_source,
+    monitor_settings,
+    site,
+    worker,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -34,9 +34,7 @@ def test_it_refuses_outsiders_reads_and_writes(outsider_api, claim):
 
 
 def test_it_lists_claims_with_counts(analyst_api, claim):
-    services.evidence_add(
-        claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
-    )
+    services.evidence_add(claim=claim, url="https://dawn.com/a", stance="supports", actor=None)
     response = analyst_api.get(LIST)
     assert response.status_code == 200
     body = response.json()
@@ -65,9 +63,7 @@ def test_it_lists_in_a_constant_number_of_queries(analyst_api, analyst, django_a
     def make(n):
         for i in range(n):
             c = services.claim_create(statement=f"Claim number {i}", tags=["t"], actor=analyst)
-            services.evidence_add(
-                claim=c, url=f"https://x.org/{i}", stance="denies", actor=None, queue_check=False
-            )
+            services.evidence_add(claim=c, url=f"https://x.org/{i}", stance="denies", actor=None)
 
     make(3)
     # session-less token auth: token+user, user perms, group perms, count, page, tags
@@ -85,7 +81,6 @@ def test_it_shows_a_claim_with_its_evidence(analyst_api, claim):
         stance="denies",
         title="Dawn",
         actor=None,
-        queue_check=False,
     )
     body = analyst_api.get(detail(claim)).json()
     assert body["statement"] == claim.statement

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def evidence(claim):
     return services.evidence_add(
-        claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
+        claim=claim, url="https://dawn.com/a", stance="supports", actor=None
     )
 
 

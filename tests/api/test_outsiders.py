@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def objects(claim):
     evidence = services.evidence_add(
-        claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
+        claim=claim, url="https://dawn.com/a", stance="supports", actor=None
     )
     return claim.code, evidence.source.code, evidence.source.outlet.code
 

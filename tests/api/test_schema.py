@@ -65,7 +65,7 @@ def api_schema(request, claim, wsgi_app, api_schema_objects):
     """The schema, loaded from the app, with the token of an editor, analyst or outsider."""
     user = request.getfixturevalue(request.param)
     evidence = services.evidence_add(
-        claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
+        claim=claim, url="https://dawn.com/a", stance="supports", actor=None
     )
     api_schema_objects.update(
         claim=str(claim.code),

@@ -26,10 +26,13 @@ def test_it_creates_a_source_once(analyst_api, source):
 
 
 def test_it_shows_state_and_snapshots(analyst_api, source):
-    Snapshot.objects.create(source=source, title="Dawn", text="Body", content_hash="h")
+    Snapshot.objects.create(
+        source=source, title="Dawn", text="Body", content_hash="h", change_kind="first"
+    )
     body = analyst_api.get(reverse("api:source_detail", args=[source.code])).json()
     assert body["state"] == "new"
-    assert body["snapshots"][0]["text"] == "Body"
+    assert body["snapshots"][0]["title"] == "Dawn"
+    assert "text" not in body["snapshots"][0]  # the full text is the source page's
     assert analyst_api.get("/api/sources/").json()["results"][0]["code"] == str(source.code)
 
 

@@ -25,7 +25,7 @@ def test_it_pages_the_timeline_with_a_cursor(analyst_api, analyst, claim):
 
 def test_it_filters_source_events(analyst_api, claim):
     evidence = services.evidence_add(
-        claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
+        claim=claim, url="https://dawn.com/a", stance="supports", actor=None
     )
     services.source_event_record(source=evidence.source, kind="source_gone")
     url = reverse("api:timeline", args=[claim.code])

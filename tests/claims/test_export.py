@@ -17,11 +17,8 @@ def claims(analyst, claim):
         stance="supports",
         title="=HYPERLINK(1)",
         actor=None,
-        queue_check=False,
     )
-    services.evidence_add(
-        claim=claim, url="https://fo.gov.pk/b", stance="denies", actor=None, queue_check=False
-    )
+    services.evidence_add(claim=claim, url="https://fo.gov.pk/b", stance="denies", actor=None)
     other = services.claim_create(statement="Bananas are blue.", tags=["fruit"], actor=analyst)
     services.verdict_set(
         claim=other, status="denied", rationale="No.", expected_version=1, actor=None
@@ -67,9 +64,7 @@ def test_it_exports_in_a_constant_number_of_queries(
     def make(n):
         for i in range(n):
             c = services.claim_create(statement=f"Claim {i}", tags=["t"], actor=analyst)
-            services.evidence_add(
-                claim=c, url=f"https://x.org/{i}", stance="denies", actor=None, queue_check=False
-            )
+            services.evidence_add(claim=c, url=f"https://x.org/{i}", stance="denies", actor=None)
 
     make(3)
     # session, user, permissions (2), claims, tags, evidence

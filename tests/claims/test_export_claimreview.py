@@ -23,7 +23,6 @@ def judged(claim, editor):
         stance="supports",
         title="Ministers to meet",
         actor=None,
-        queue_check=False,
         added_at=datetime(2025, 6, 20, tzinfo=UTC),
     )
     Source.objects.filter(pk=early.source_id).update(published_at=datetime(2025, 6, 19, tzinfo=UTC))
@@ -32,7 +31,6 @@ def judged(claim, editor):
         url="https://mofa.gov.pk/b",
         stance="denies",
         actor=None,
-        queue_check=False,
         added_at=datetime(2025, 6, 1, tzinfo=UTC),
     )
     services.verdict_set(

@@ -27,7 +27,6 @@ def history(claim, analyst, editor):
         stance="supports",
         title="Dawn",
         actor=None,
-        queue_check=False,
     )
     services.verdict_set(
         claim=claim,

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from claims.imports import ColumnMapping, ImportFileError, import_claims, repair_url
 from claims.models import Claim, ClaimEvent, Evidence
@@ -203,15 +204,21 @@ def test_it_refuses_a_file_it_cannot_read():
         import_claims(GOOD, name="x", verdicts={"true": "yes"})
 
 
-def test_it_queues_checks_only_when_asked(django_capture_on_commit_callbacks):
+def test_it_schedules_new_sources_only_when_asked(django_capture_on_commit_callbacks):
+    """docs/import.md: nothing is fetched unless asked; with --check the new sources are
+    due at once, for the dispatcher. The import itself queues nothing."""
     with django_capture_on_commit_callbacks() as callbacks:
         assert import_claims(GOOD, name="good.csv").ok
     assert callbacks == []
+    assert Source.objects.exists()
+    assert not Source.objects.filter(next_check_at__isnull=False).exists()
     more = GOOD + "c3,Fish fly,false,https://x.org/new,T,against\n"
     with django_capture_on_commit_callbacks() as callbacks:
         report = import_claims(more, name="more.csv", check=True)
     assert report.sources_created == 1
-    assert len(callbacks) == 1
+    assert callbacks == []
+    due = Source.objects.filter(next_check_at__lte=timezone.now())
+    assert list(due.values_list("url", flat=True)) == ["https://x.org/new"]
 
 
 def test_it_adds_to_the_claim_a_duplicate_was_merged_into(editor):

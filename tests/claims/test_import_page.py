@@ -110,7 +110,7 @@ def test_it_forgets_uploads_nobody_imported_within_a_day(editor_client):
     import os
     import time
 
-    from claims.data_views import IMPORT_DIR
+    from claims.import_views import IMPORT_DIR
 
     first = upload(editor_client)["Location"]
     old = IMPORT_DIR / (first.rstrip("/").rsplit("/", 1)[1] + ".csv")

@@ -20,7 +20,7 @@ def watcher(make_user):
 @pytest.fixture
 def evidence(claim):
     return services.evidence_add(
-        claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
+        claim=claim, url="https://dawn.com/a", stance="supports", actor=None
     )
 
 
@@ -65,9 +65,7 @@ def test_it_mails_again_for_changes_after_the_last_mail(watcher, claim, evidence
 
 def test_it_groups_every_watched_claim_in_one_mail(watcher, claim, evidence, analyst):
     other = services.claim_create(statement="A second claim citing Dawn.", actor=analyst)
-    services.evidence_add(
-        claim=other, url="https://dawn.com/a", stance="denies", actor=None, queue_check=False
-    )
+    services.evidence_add(claim=other, url="https://dawn.com/a", stance="denies", actor=None)
     services.watch_add(claim=claim, actor=watcher)
     services.watch_add(claim=other, actor=watcher)
     services.source_event_record(source=evidence.source, kind="source_changed")

@@ -3,7 +3,7 @@
 from sources import changes
 from sources.changes import Extracted, classify, content_hash, extract, word_diff
 
-from .conftest import LOREM, article
+from ..sites import LOREM, article
 
 
 def test_it_extracts_the_article_title_and_text_without_the_trimmings():

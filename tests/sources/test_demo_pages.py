@@ -9,7 +9,7 @@ import pytest
 
 from claims import services as claim_services
 from claims.models import ClaimEvent
-from sources.checks import check_batch
+from monitoring.checks import check_batch
 from sources.management.commands.demo_pages import Pages, make_handler
 
 
@@ -37,9 +37,7 @@ def post_edit(port: int, slug: str, title: str, text: str) -> int:
 @pytest.mark.django_db
 def test_it_serves_a_page_whose_edit_reaches_the_claim_timeline(demo_server, claim, analyst):
     url = f"http://127.0.0.1:{demo_server}/sco-meeting"
-    evidence = claim_services.evidence_add(
-        claim=claim, url=url, stance="supports", actor=analyst, queue_check=False
-    )
+    evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
     check_batch([evidence.source_id])
     check_batch([evidence.source_id])
     assert evidence.source.attempts.order_by("-started_at").first().outcome == "not_modified"

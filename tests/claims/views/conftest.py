@@ -34,7 +34,6 @@ def make_claims(analyst):
                     quote=f"Quote {j} of claim {i}",
                     title=f"Report {j} on claim {i}",
                     actor=analyst,
-                    queue_check=False,
                 )
             for k in range(comments):
                 services.comment_add(claim=claim, text=f"Comment {k}", actor=analyst)

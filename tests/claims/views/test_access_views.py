@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def evidence(claim):
     return services.evidence_add(
-        claim=claim, url="https://example.com/e", stance="supports", actor=None, queue_check=False
+        claim=claim, url="https://example.com/e", stance="supports", actor=None
     )
 
 

@@ -83,7 +83,9 @@ def test_it_pages_the_timeline_by_fifty_newest_first(analyst_client, make_claims
     assert len(page.events) == 50
     assert page.events[0].payload["text"] == "Comment 59"
     assert page.next_cursor
-    more = analyst_client.get(url(claim), {"before": page.next_cursor}, headers=htmx())
+    more = analyst_client.get(
+        url(claim), {"before": page.next_cursor}, headers=htmx("older_events")
+    )
     body = more.content.decode()
     assert body.lstrip().startswith('<li class="event')
     # 10 comments and the "created" event remain, and nothing to load after them
@@ -131,7 +133,6 @@ def test_it_runs_a_constant_number_of_queries(
                 url=f"https://extra{i % 5}.example.org/{claim.pk}/{i}",
                 stance=["supports", "denies", "neutral"][i % 3],
                 actor=None,
-                queue_check=False,
             )
             services.comment_add(claim=claim, text=f"c{i}", actor=None)
             source_event(evidence.source)
@@ -173,7 +174,6 @@ def test_it_shows_typed_and_fetched_text_as_text(analyst_client, analyst, editor
         quote=text if field == "quote" else "",
         note=text if field == "note" else "",
         actor=analyst,
-        queue_check=False,
     )
     if field == "title":  # a title taken from a fetched page
         Source.objects.update(title=text)
@@ -196,9 +196,7 @@ def test_it_shows_typed_and_fetched_text_as_text(analyst_client, analyst, editor
 
 
 def test_it_shows_a_changed_headline_from_the_source_as_text(analyst_client, claim, source_event):
-    services.evidence_add(
-        claim=claim, url="https://example.com/a", stance="denies", actor=None, queue_check=False
-    )
+    services.evidence_add(claim=claim, url="https://example.com/a", stance="denies", actor=None)
     source_event(
         Source.objects.get(),
         kind=ClaimEvent.Kind.SOURCE_HEADLINE_CHANGED,

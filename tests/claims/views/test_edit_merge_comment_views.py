@@ -43,7 +43,7 @@ def test_it_answers_a_stale_edit_with_409_and_keeps_the_text(analyst_client, cla
 
 def test_it_adds_a_comment_to_the_timeline(analyst_client, claim, htmx):
     response = analyst_client.post(
-        reverse("claims:comment", args=[claim.code]), {"text": "Checking"}, headers=htmx()
+        reverse("claims:comment", args=[claim.code]), {"text": "Checking"}, headers=htmx("timeline")
     )
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith('<section id="timeline"')

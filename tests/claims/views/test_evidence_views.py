@@ -27,7 +27,6 @@ def evidence(claim, analyst):
         stance="supports",
         quote="First quote",
         actor=analyst,
-        queue_check=False,
     )
 
 

@@ -56,7 +56,6 @@ def test_it_searches_statement_context_and_quotes_as_you_type(analyst_client, ma
         stance="supports",
         quote="A spokeswoman confirmed the ministry's decision",
         actor=None,
-        queue_check=False,
     )
     assert statements(analyst_client.get(URL, {"q": "tarif"})) == [other.statement]
     assert statements(analyst_client.get(URL, {"q": "trade pre"})) == [other.statement]

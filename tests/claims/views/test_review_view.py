@@ -97,7 +97,6 @@ def test_it_shows_statements_and_titles_as_text(analyst_client, analyst, source_
         stance="supports",
         title=f"T {XSS}",
         actor=analyst,
-        queue_check=False,
     )
     source_event(evidence.source)
     body = analyst_client.get(URL).content.decode()

@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 
 from claims import services as claim_services
 from claims.models import ClaimEvent, Evidence
+from monitoring.services import source_check_soon, source_request_check
 from sources.models import CheckAttempt, Snapshot, Source
-from sources.services import source_request_check
 
-from .conftest import LOREM, article
+from ..sites import LOREM, article
 
 pytestmark = [
     pytest.mark.worker,
@@ -47,7 +47,8 @@ def test_it_checks_a_linked_source_and_writes_its_change_to_the_claim_timeline(w
     url = site.set("/news/e2e", article("Ministers to meet"))
     evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=None)
     source = evidence.source
-    # The first check was queued on commit by evidence_add; the worker stores a snapshot.
+    # As the web page and the API do after a link: the worker stores a first snapshot.
+    assert source_check_soon(source=source)
     wait_for(lambda: Snapshot.objects.filter(source=source).exists(), "the first snapshot")
     assert Source.objects.get(pk=source.pk).state == Source.State.LIVE
 
@@ -70,6 +71,7 @@ def test_it_loses_and_duplicates_nothing_when_the_worker_process_is_killed(worke
     url = site.set("/news/kill", article("Ministers to meet"))
     evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=None)
     source = evidence.source
+    assert source_check_soon(source=source)
     wait_for(lambda: Snapshot.objects.filter(source=source).exists(), "the first snapshot")
 
     # The edited page answers only when released, so the check is caught mid-fetch.

@@ -20,7 +20,6 @@ def make_sources(n: int, claim, analyst) -> list[Source]:
             url=f"https://news{i % 3}.example.com/article/{i}",
             stance="supports",
             actor=analyst,
-            queue_check=False,
         )
         sources.append(ev.source)
     return sources
@@ -60,7 +59,9 @@ def test_it_filters_sources_by_state_and_words(analyst_client, claim, analyst):
     response = analyst_client.get(reverse("sources:list"), {"state": "gone"})
     assert b"Vanished report" in response.content and a.url.encode() not in response.content
     response = analyst_client.get(
-        reverse("sources:list"), {"q": "vanished"}, headers={"HX-Request": "true"}
+        reverse("sources:list"),
+        {"q": "vanished"},
+        headers={"HX-Request": "true", "HX-Target": "results"},
     )
     assert b"<html" not in response.content and b"Vanished report" in response.content
 
@@ -96,8 +97,8 @@ def test_it_shows_the_word_diff_between_any_two_snapshots(analyst_client, claim,
     assert "<ins>met </ins>" in html or "<ins>met" in html  # default: the two newest
     response = analyst_client.get(
         source.get_absolute_url(),
-        {"old": first.pk, "new": second.pk, "partial": "diff"},
-        headers={"HX-Request": "true"},
+        {"old": first.pk, "new": second.pk},
+        headers={"HX-Request": "true", "HX-Target": "diff"},
     )
     html = response.content.decode()
     assert "<html" not in html

@@ -5,6 +5,7 @@ import pytest
 
 from claims import services as claim_services
 from claims.models import ClaimEvent
+from monitoring.services import source_check_soon
 from sources.models import Snapshot, Source
 from tests.browser.conftest import (  # noqa: F401 (fixtures)
     browser_user,
@@ -13,7 +14,7 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures)
     problems,
 )
 
-from .conftest import article
+from ..sites import article
 from .test_worker import wait_for
 
 pytestmark = [
@@ -33,8 +34,9 @@ def test_it_refreshes_a_source_from_the_claim_page(
     analyst = make_user("ana", "Analysts")
     claim = claim_services.claim_create(statement="The ministers will meet.", actor=analyst)
     url = site.set("/news/refresh", article("Ministers to meet"))
-    # The first check is queued on commit and done by the worker.
+    # The first check is asked for as the page does after a link, and done by the worker.
     evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
+    assert source_check_soon(source=evidence.source)
     wait_for(lambda: Snapshot.objects.filter(source=evidence.source).exists(), "the first check")
     wait_for(
         lambda: Source.objects.get(pk=evidence.source_id).check_pending is False,

@@ -14,7 +14,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from sources import changes, checks, fetch
+from monitoring import checks
+from sources import changes, fetch
 from sources.models import CheckAttempt, Source
 from sources.urlnorm import normalize_url
 

@@ -18,9 +18,9 @@ from claims import services as claim_services
 from claimwatch.celery import app
 from sources.services import source_get_or_create
 
-from ..roles import ensure_roles
+from .roles import ensure_roles
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 LOREM = (
     "Pakistan's defence minister will attend the meeting of defence ministers in Qingdao, "
     "officials said on Tuesday. The two ministers are expected to attend the two-day forum, "
@@ -112,11 +112,9 @@ def make_source(site):
 
 @pytest.fixture
 def cited_source(claim, analyst, site):
-    """A source linked to `claim` (first check not queued: the tests run it)."""
+    """A source linked to `claim` (the service queues no check: the tests run it)."""
     url = site.set("/news/cited", article("Ministers to meet"))
-    evidence = claim_services.evidence_add(
-        claim=claim, url=url, stance="supports", actor=analyst, queue_check=False
-    )
+    evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
     return evidence.source
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from .models import Source
+from sources.models import Source
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

@@ -10,9 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def link(claim, analyst, url, stance="supports"):
-    return claim_services.evidence_add(
-        claim=claim, url=url, stance=stance, actor=analyst, queue_check=False
-    )
+    return claim_services.evidence_add(claim=claim, url=url, stance=stance, actor=analyst)
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -65,7 +63,9 @@ def test_it_lets_an_editor_change_the_grade(editor_client, claim, analyst):
     outlet.refresh_from_db()
     assert (outlet.name, outlet.reliability, outlet.country) == ("Dawn", "B", "Pakistan")
     response = editor_client.post(
-        outlet.get_absolute_url(), {**data, "reliability": "A"}, headers={"HX-Request": "true"}
+        outlet.get_absolute_url(),
+        {**data, "reliability": "A"},
+        headers={"HX-Request": "true", "HX-Target": "outlet"},
     )
     assert response.status_code == 200 and b"<html" not in response.content
     assert Outlet.objects.get(pk=outlet.pk).reliability == "A"

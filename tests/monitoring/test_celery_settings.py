@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from claimwatch.celery import app
-from sources.tasks import check_sources
+from monitoring.tasks import check_sources
 
 
 def test_it_acknowledges_late_and_requeues_when_a_worker_dies():
@@ -25,5 +25,5 @@ def test_it_bounds_a_batch_in_time():
 def test_it_runs_the_dispatcher_every_minute_and_prunes_daily():
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert schedule["dispatch-due-sources"]["schedule"] == 60.0
-    assert schedule["dispatch-due-sources"]["task"] == "sources.tasks.dispatch_due_sources"
-    assert schedule["prune-check-attempts"]["task"] == "sources.tasks.prune_check_attempts"
+    assert schedule["dispatch-due-sources"]["task"] == "monitoring.tasks.dispatch_due_sources"
+    assert schedule["prune-check-attempts"]["task"] == "monitoring.tasks.prune_check_attempts"

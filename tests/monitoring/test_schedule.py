@@ -4,8 +4,8 @@ change, slower once the claims are long decided."""
 import random
 from datetime import UTC, datetime, timedelta
 
+from monitoring.schedule import next_check_at, next_check_delay
 from sources.models import Source
-from sources.schedule import next_check_at, next_check_delay
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

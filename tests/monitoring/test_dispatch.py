@@ -6,11 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
-from sources import services, tasks
+from claims import services as claim_services
+from monitoring import services, tasks
+from monitoring.schedule import LEASE
 from sources.models import CheckAttempt, Source
-from sources.schedule import LEASE
 from sources.services import source_get_or_create
 
 
@@ -89,26 +92,51 @@ def test_it_prunes_old_check_attempts():
 
 
 @pytest.mark.django_db
-def test_it_queues_the_first_check_of_a_new_source_after_commit(
-    claim, analyst, django_capture_on_commit_callbacks
+def test_it_queues_the_first_check_of_a_linked_source_once_and_leases_it(
+    analyst_client, claim, analyst, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from claims import services as claim_services
-
-    with django_capture_on_commit_callbacks() as callbacks:
-        claim_services.evidence_add(
-            claim=claim, url="https://example.com/new", stance="supports", actor=analyst
-        )
-    assert len(callbacks) == 1
+    sent = []
+    monkeypatch.setattr(services.current_app, "send_task", lambda name, args: sent.append(args))
+    url = reverse("claims:evidence_add", args=[claim.code])
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst_client.post(url, {"url": "https://example.com/new", "stance": "supports"})
+    source = Source.objects.get(url="https://example.com/new")
+    assert sent == [([source.pk],)]
+    # Leased: the dispatcher does not take it too (it was checked twice before).
+    assert services.sources_claim_due() == []
     other = claim_services.claim_create(statement="Another claim entirely.", actor=analyst)
-    with django_capture_on_commit_callbacks() as callbacks:
-        claim_services.evidence_add(  # a known source is not checked again
-            claim=other, url="https://example.com/new", stance="denies", actor=analyst
+    with django_capture_on_commit_callbacks(execute=True):  # a known source: no new check
+        analyst_client.post(
+            reverse("claims:evidence_add", args=[other.code]),
+            {"url": "https://example.com/new", "stance": "denies"},
         )
-        claim_services.evidence_add(  # an import asks for no check
-            claim=other,
-            url="https://example.com/imported",
-            stance="denies",
-            actor=analyst,
-            queue_check=False,
+    assert len(sent) == 1
+
+
+@pytest.mark.django_db
+def test_it_leaves_a_source_the_dispatcher_took_to_the_dispatcher(monkeypatch):
+    sent = []
+    monkeypatch.setattr(services.current_app, "send_task", lambda name, args: sent.append(args))
+    (source,) = make(1)
+    assert services.sources_claim_due() == [source.pk]
+    assert services.source_check_soon(source=source) is False
+    assert sent == []
+
+
+@pytest.mark.django_db
+def test_it_gives_the_lease_back_when_the_broker_is_away(
+    analyst_client, claim, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_away(name, args):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(services.current_app, "send_task", broker_away)
+    url = reverse("claims:evidence_add", args=[claim.code])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst_client.post(
+            url, {"url": "https://example.com/new", "stance": "supports"}
         )
-    assert callbacks == []
+    assert response.status_code == 302  # the link is saved all the same
+    source = Source.objects.get(url="https://example.com/new")
+    assert claim.evidence.filter(source=source).exists()
+    assert services.sources_claim_due() == [source.pk]  # due again, for the dispatcher

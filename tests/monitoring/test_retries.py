@@ -8,8 +8,8 @@ import pytest
 import redis
 
 from claimwatch.celery import app
-from sources import tasks
-from sources.checks import retry_delay
+from monitoring import tasks
+from monitoring.checks import retry_delay
 from sources.models import Source
 
 
@@ -36,7 +36,7 @@ def test_it_queues_one_delayed_retry_for_the_transient_failures(make_source, sit
         messages = [json.loads(m) for m in queue.lrange("celery", 0, -1)]
         assert len(messages) == 1
         headers = messages[0]["headers"]
-        assert headers["task"] == "sources.tasks.check_sources" and headers["eta"]
+        assert headers["task"] == "monitoring.tasks.check_sources" and headers["eta"]
         args, kwargs, _ = json.loads(base64.b64decode(messages[0]["body"]))
         assert args == [[down.pk]] and kwargs == {"attempt": 1}
         # Leased over the countdown: the dispatcher will not take it meanwhile.

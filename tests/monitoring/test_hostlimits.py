@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from sources.hostlimits import HostLimiter
+from monitoring.hostlimits import HostLimiter
 
 
 @pytest.fixture

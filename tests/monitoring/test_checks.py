@@ -6,10 +6,10 @@ import pytest
 from werkzeug.wrappers import Response
 
 from claims.models import ClaimEvent
-from sources.checks import check_batch
+from monitoring.checks import check_batch
 from sources.models import CheckAttempt, Snapshot, Source
 
-from .conftest import LOREM, article
+from ..sites import LOREM, article
 
 pytestmark = pytest.mark.django_db
 Kind = ClaimEvent.Kind
@@ -210,7 +210,9 @@ def test_it_writes_no_second_snapshot_or_event_when_a_check_runs_again(cited_sou
 
 
 def test_it_lets_only_one_of_two_concurrent_checks_write_a_change(cited_source, site):
-    from sources.checks import Fetched, decide, write
+    from monitoring.checks.decide import decide
+    from monitoring.checks.fetching import Fetched
+    from monitoring.checks.write import write
 
     check(cited_source)
     site.set("/news/cited", article("No meeting planned, ministry says"))

@@ -1,9 +1,9 @@
-"""Monitoring tasks: thin wrappers that take ids and call sources.checks / sources.services.
+"""Monitoring tasks: thin wrappers that take ids and call monitoring.checks / .services.
 
 Reliability (settings: CELERY_TASK_ACKS_LATE, CELERY_TASK_REJECT_ON_WORKER_LOST,
 prefetch 1, visibility timeout): a message is acknowledged only after its batch is
 written, and a worker killed mid-batch puts the message back. Running a batch twice
-writes no second snapshot or event (see sources.checks).
+writes no second snapshot or event (see monitoring.checks).
 """
 
 import logging
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(
+    name=services.CHECK_SOURCES,
     soft_time_limit=settings.MONITOR_SOFT_TIME_LIMIT,
     time_limit=settings.MONITOR_HARD_TIME_LIMIT,
 )

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from claims.models import ClaimEvent
 from sources.models import CheckAttempt, Snapshot, Source
 
-from .conftest import article
+from ..sites import article
 
 pytestmark = pytest.mark.django_db
 

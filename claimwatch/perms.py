@@ -1,0 +1,60 @@
+"""Who may do what: every permission Claimwatch checks, named once, and the one gate.
+
+Services call `require(actor, PERM)` before they change anything, so the web pages, the API,
+the admin and the import are refused alike. Views that must refuse before they parse any
+input (a form's 422 must not tell an analyst more than a 403) declare it with
+`@required(PERM)`; the API's views with `write_perms`. Both use `require`.
+
+The two roles are Django groups made by migration claims/0002_groups: analysts log claims,
+link sources and comment; editors also set verdicts, merge duplicates, remove evidence,
+grade outlets and import spreadsheets.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+
+VIEW_CLAIM = "claims.view_claim"
+ADD_CLAIM = "claims.add_claim"
+CHANGE_CLAIM = "claims.change_claim"
+COMMENT = "claims.comment_claim"
+SET_VERDICT = "claims.set_verdict"
+MERGE_CLAIM = "claims.merge_claim"
+ADD_EVIDENCE = "claims.add_evidence"
+CHANGE_EVIDENCE = "claims.change_evidence"
+REMOVE_EVIDENCE = "claims.delete_evidence"
+WATCH = "claims.add_watch"
+UNWATCH = "claims.delete_watch"
+VIEW_SOURCE = "sources.view_source"
+ADD_SOURCE = "sources.add_source"
+REFRESH_SOURCE = "sources.change_source"
+VIEW_OUTLET = "sources.view_outlet"
+ADD_OUTLET = "sources.add_outlet"
+GRADE_OUTLET = "sources.change_outlet"
+# Imports set verdicts, so they are an editor's act.
+IMPORT = SET_VERDICT
+
+
+def require(actor: AbstractBaseUser | None, *perms: str) -> None:
+    """Refuse a user without every one of `perms`; None is the system (tasks, imports,
+    the demo), which may."""
+    if actor is None:
+        return
+    for perm in perms:
+        if not actor.has_perm(perm):
+            raise PermissionDenied(f"You do not have permission to do this ({perm}).")
+
+
+def required(*perms: str):
+    """A view decorator: 403 (through `require`) before the view reads any input."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            require(request.user, *perms)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,109 @@
+"""Checking sources: fetch a batch concurrently, decide what happened, write it in bulk.
+
+The worker (monitoring.tasks.check_sources), the operator's command (check_source) and
+"Refresh now" all come here. One batch:
+
+1. Load the sources and, in the same query, whether the claims citing them are closed.
+2. Fetch them in one event loop through the guard (`fetching`, over sources.fetch), with
+   conditional headers, at most K at once per host and a gap between requests (hostlimits).
+3. Decide per source (`decide`, pure): outcome, new state, next check, and for a change the
+   snapshot and timeline events. Text is extracted only when the body is new.
+4. Write (`write`): one bulk insert of check attempts, one bulk update of the sources whose state
+   did not change, and for each change a conditional update (`filter(pk, content_hash,
+   state).update(...)`): zero rows means another run of the same check already wrote it,
+   so a redelivered message writes no second snapshot or event.
+5. Return the transient failures (timeouts, connection errors, 5xx) for a retry.
+"""
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from claims.models import Claim
+from sources.models import Source
+
+from .. import schedule
+from .decide import Decision, decide
+from .fetching import elapsed_ms, fetch_many
+from .write import latest_snapshots, write
+
+LEASE = schedule.LEASE
+
+
+def load_batch(source_ids: list[int]) -> list[Source]:
+    """The sources with `claims_closed_at`: when the last citing claim got its verdict,
+    or None while any citing claim is open (or none cites it)."""
+    open_claims = Count("evidence", filter=Q(evidence__claim__status=Claim.Status.UNVERIFIED))
+    sources = list(
+        Source.objects.filter(pk__in=source_ids).annotate(
+            cited=Count("evidence"),
+            open_claims=open_claims,
+            last_verdict_at=Max("evidence__claim__verdict_at"),
+        )
+    )
+    for source in sources:
+        closed = source.cited and not source.open_claims
+        source.claims_closed_at = source.last_verdict_at if closed else None
+    return sources
+
+
+# --- the whole check ---------------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    decisions: list[Decision]
+    retry_ids: list[int]
+    fetch_ms: int
+    total_ms: int
+
+
+def check_batch(
+    source_ids: list[int], *, attempt: int = 0, now: datetime | None = None
+) -> BatchReport:
+    """Check these sources now (steps 1-5 above). Safe to run twice for the same ids."""
+    t0 = time.monotonic()
+    sources = load_batch(source_ids)
+    if not sources:
+        return BatchReport([], [], 0, 0)
+    fetched = asyncio.run(fetch_many(sources))
+    fetch_ms = elapsed_ms(t0)
+    now = now or timezone.now()
+    by_id = {s.pk: s for s in sources}
+    # Extraction and comparison need the last snapshot only where a new body came back.
+    needs_previous = [
+        by_id[f.source_id]
+        for f in fetched
+        if f.result is not None
+        and 200 <= f.result.status < 300
+        and (f.result.body_hash != by_id[f.source_id].body_hash or f.result.redirects)
+    ]
+    previous = latest_snapshots(needs_previous)
+    decisions = [
+        decide(
+            by_id[f.source_id],
+            f,
+            now=now,
+            attempt=attempt,
+            previous=previous.get(f.source_id),
+        )
+        for f in fetched
+    ]
+    retry = [d for d in decisions if d.retry]
+    for d in retry:
+        # Keep the lease over the retry's countdown so the dispatcher leaves it alone.
+        d.fields = {"next_check_at": now + LEASE + retry_delay(attempt)}
+    write(decisions, now=now)
+    return BatchReport(decisions, [d.source.pk for d in retry], fetch_ms, elapsed_ms(t0))
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff with full jitter: ~10s, ~20s, ... at most 5 minutes."""
+    ceiling = min(10 * 2**attempt, settings.MONITOR_RETRY_MAX_DELAY)
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))

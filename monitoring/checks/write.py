@@ -1,0 +1,155 @@
+"""Step 4 of a check: write attempts, plain updates and transitions, in bulk and once."""
+
+import logging
+from datetime import datetime
+
+from django.db import connection, transaction
+from psycopg2.extras import execute_values
+
+from claims.services import source_event_record
+from sources import changes
+from sources.models import CheckAttempt, Snapshot, Source
+
+from .decide import Decision
+
+log = logging.getLogger(__name__)
+
+
+def write(decisions: list[Decision], *, now: datetime) -> None:
+    CheckAttempt.objects.bulk_create(
+        CheckAttempt(
+            source_id=d.source.pk,
+            started_at=d.started_at,
+            duration_ms=d.duration_ms,
+            outcome=d.outcome,
+            http_status=d.http_status,
+            error=d.error[:2000],
+        )
+        for d in decisions
+    )
+    plain = [d for d in decisions if not d.transition]
+    _bulk_update(plain)
+    for d in decisions:
+        if d.transition:
+            _write_transition(d, now=now)
+
+
+PLAIN_FIELDS = [
+    "last_checked_at",
+    "next_check_at",
+    "http_status",
+    "consecutive_failures",
+    "etag",
+    "last_modified",
+    "body_hash",
+]
+
+
+def _bulk_update(decisions: list[Decision]) -> None:
+    """One UPDATE ... FROM (VALUES ...) for every source whose state did not change.
+
+    `check_requested_at` is cleared only when the request came before this check started.
+    """
+    if not decisions:
+        return
+    rows = []
+    for d in decisions:
+        s = d.source
+        values = {name: getattr(s, name) for name in PLAIN_FIELDS}
+        values.update({k: v for k, v in d.fields.items() if k in values})
+        rows.append((s.pk, *(values[name] for name in PLAIN_FIELDS), d.started_at))
+    if connection.vendor != "postgresql":
+        for d, row in zip(decisions, rows, strict=True):
+            Source.objects.filter(pk=d.source.pk).update(
+                **dict(zip(PLAIN_FIELDS, row[1:-1], strict=True))
+            )
+            Source.objects.filter(pk=d.source.pk, check_requested_at__lte=d.started_at).update(
+                check_requested_at=None
+            )
+        return
+    table = Source._meta.db_table
+    sql = f"""
+        UPDATE {table} AS s SET
+            last_checked_at = v.last_checked_at,
+            next_check_at = v.next_check_at,
+            http_status = v.http_status,
+            consecutive_failures = v.consecutive_failures,
+            etag = v.etag,
+            last_modified = v.last_modified,
+            body_hash = v.body_hash,
+            check_requested_at = CASE WHEN s.check_requested_at <= v.started_at
+                THEN NULL ELSE s.check_requested_at END
+        FROM (VALUES %s) AS v(id, last_checked_at, next_check_at, http_status,
+            consecutive_failures, etag, last_modified, body_hash, started_at)
+        WHERE s.id = v.id
+    """  # noqa: S608 (the table name is ours; values go as parameters)
+    template = (
+        "(%s, %s::timestamptz, %s::timestamptz, %s::integer, %s::integer, %s, %s, %s,"
+        " %s::timestamptz)"
+    )
+    with connection.cursor() as cursor:
+        execute_values(cursor.cursor, sql, rows, template=template, page_size=1000)
+
+
+def _write_transition(d: Decision, *, now: datetime) -> None:
+    """Write a changed state, snapshot and events together, once.
+
+    The update is conditional on the content hash and state this check started from;
+    if another run of the check got there first it matches no row and nothing is written.
+    """
+    s = d.source
+    fields = dict(d.fields)
+    if d.snapshot is not None:
+        fields["content_hash"] = d.snapshot.content_hash
+        if d.change_kind != changes.FIRST:
+            fields["last_changed_at"] = now
+        if d.snapshot.title and (not s.title or d.change_kind == changes.FIRST):
+            fields["title"] = d.snapshot.title[:500]
+    with transaction.atomic():
+        updated = Source.objects.filter(pk=s.pk, content_hash=s.content_hash, state=s.state).update(
+            **fields
+        )
+        if not updated:
+            log.info("Source %s was already updated by another check; skipping", s.pk)
+            return
+        Source.objects.filter(pk=s.pk, check_requested_at__lte=d.started_at).update(
+            check_requested_at=None
+        )
+        snapshot = None
+        if d.snapshot is not None:
+            snapshot = Snapshot.objects.create(
+                source=s,
+                created_at=now,
+                title=d.snapshot.title[:500],
+                text=d.snapshot.text,
+                content_hash=d.snapshot.content_hash,
+                http_status=d.http_status,
+                change_kind=d.change_kind,
+            )
+        for kind, payload in d.events:
+            extra = {"http_status": d.http_status} if d.http_status else {}
+            if snapshot is not None:
+                extra["snapshot"] = snapshot.pk
+                if d.previous_snapshot is not None:
+                    extra["previous_snapshot"] = d.previous_snapshot.pk
+            source_event_record(source=s, kind=kind, payload={**extra, **payload}, at=now)
+    for name, value in fields.items():
+        setattr(s, name, value)
+
+
+def latest_snapshots(sources: list[Source]) -> dict[int, Snapshot]:
+    """The newest snapshot of each source, in one query (DISTINCT ON on PostgreSQL)."""
+    ids = [s.pk for s in sources]
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        rows = (
+            Snapshot.objects.filter(source_id__in=ids)
+            .order_by("source_id", "-created_at", "-id")
+            .distinct("source_id")
+        )
+        return {snap.source_id: snap for snap in rows}
+    latest = {}
+    for snap in Snapshot.objects.filter(source_id__in=ids).order_by("-created_at", "-id"):
+        latest.setdefault(snap.source_id, snap)
+    return latest

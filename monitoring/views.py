@@ -1,0 +1,155 @@
+"""The sources and outlets pages: what monitoring found, and "Refresh now".
+
+They sit above claims (they show the claims citing a source and what an outlet's sources
+said) and call monitoring's services. Each view parses, calls a selector or a service and
+renders one template, or one of its parts for htmx (claimwatch.htmx). Fetched titles and
+text are data: templates escape them like anything typed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from claims import selectors as claim_selectors
+from claimwatch import perms
+from claimwatch.forms import add_service_errors
+from claimwatch.htmx import render_page
+from sources import selectors
+from sources import services as source_services
+from sources.forms import DiffForm, OutletFilterForm, OutletForm, SourceFilterForm
+from sources.models import Source
+
+from . import services
+
+PAGE_SIZE = 50
+# htmx stops polling an element when its answer has this status.
+STOP_POLLING = 286
+
+source_view_required = permission_required(perms.VIEW_SOURCE, raise_exception=True)
+outlet_view_required = permission_required(perms.VIEW_OUTLET, raise_exception=True)
+
+
+def _source(code) -> Source:
+    source = selectors.source_for_page(code)
+    if source is None:
+        raise Http404("No such source.")
+    return source
+
+
+@source_view_required
+@require_GET
+def source_list(request):
+    form = SourceFilterForm(request.GET)
+    filters = form.filters()
+    page = Paginator(selectors.source_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "filters": filters, "page": page}
+    return render_page(request, "sources/list.html", context, fragments=("results",))
+
+
+@source_view_required
+@require_GET
+def source_detail(request, code):
+    source = _source(code)
+    diff_form = DiffForm(request.GET)
+    old, new = diff_form.ids()
+    before, after, diff = selectors.snapshot_diff(source, old=old, new=new)
+    snapshots = selectors.source_snapshots(source)
+    older = [s.pk for s in snapshots[1:]] + [None]
+    context = {
+        "source": source,
+        "before": before,
+        "after": after,
+        "diff": diff,
+        "snapshots": snapshots,
+        "snapshot_rows": list(zip(snapshots, older, strict=True)),
+        "attempts": selectors.source_attempts(source),
+        "evidence": claim_selectors.source_citations(source),
+    }
+    return render_page(request, "sources/detail.html", context, fragments=("diff",))
+
+
+@source_view_required
+@require_GET
+def source_state(request, code):
+    """The state badge; polled by htmx while a check is pending, 286 once it is done."""
+    source = _source(code)
+    status = 200 if source.check_pending else STOP_POLLING
+    return render(request, "sources/_state.html", {"source": source}, status=status)
+
+
+@require_POST
+@perms.required(perms.REFRESH_SOURCE)
+def source_refresh(request, code):
+    """Queue a check now (analysts and editors)."""
+    source = _source(code)
+    try:
+        services.source_request_check(source=source, actor=request.user)
+    except services.CheckNotQueued as exc:
+        failed = str(exc)
+    else:
+        failed = ""
+    if request.htmx:
+        context = {"source": source, "refresh_failed": failed}
+        return render(request, "sources/_state.html", context)
+    if failed:
+        messages.error(request, failed)
+    else:
+        messages.success(request, "A check of this source is on its way.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = source.get_absolute_url()
+    return redirect(back)
+
+
+@outlet_view_required
+@require_GET
+def outlet_list(request):
+    form = OutletFilterForm(request.GET)
+    filters = form.filters()
+    outlets = claim_selectors.with_stance_counts(selectors.outlet_list(**filters))
+    page = Paginator(outlets, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "filters": filters, "page": page}
+    return render_page(request, "sources/outlet_list.html", context, fragments=("results",))
+
+
+@outlet_view_required
+@require_http_methods(["GET", "POST"])
+def outlet_detail(request, code):
+    """The outlet, its sources and what they said; editors change its grade here."""
+    outlet = selectors.outlet_for_page(code)
+    if outlet is None:
+        raise Http404("No such outlet.")
+    status = 200
+    form = OutletForm(instance_values=outlet)
+    if request.method == "POST":
+        perms.require(request.user, perms.GRADE_OUTLET)  # 403 before any 422
+        form = OutletForm(request.POST)
+        if form.is_valid():
+            try:
+                source_services.outlet_update(
+                    outlet=outlet, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if not request.htmx:
+                    messages.success(request, "Outlet saved.")
+                    return redirect(outlet.get_absolute_url())
+                form = OutletForm(instance_values=outlet)
+        if form.errors:
+            outlet.refresh_from_db()
+            status = 422
+    context = {
+        "outlet": outlet,
+        "form": form,
+        "sources": selectors.outlet_sources(outlet),
+        "evidence": claim_selectors.outlet_citations(outlet),
+    }
+    return render_page(
+        request, "sources/outlet_detail.html", context, fragments=("outlet",), status=status
+    )
