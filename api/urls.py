@@ -5,6 +5,7 @@ from . import views
 
 app_name = "api"
 urlpatterns = [
+    path("", views.RootView.as_view(), name="root"),
     path("claims/", views.ClaimListView.as_view(), name="claim_list"),
     path("claims/<uuid:code>/", views.ClaimDetailView.as_view(), name="claim_detail"),
     path("claims/<uuid:code>/verdict/", views.VerdictView.as_view(), name="verdict"),

@@ -8,10 +8,11 @@ What the services raise becomes JSON in one place, api.errors.
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -344,3 +345,27 @@ class OutletDetailView(ServiceView):
         data = self.parse(s.OutletUpdateSerializer)
         outlet = outlet_update(outlet=outlet, actor=request.user, **data)
         return Response(s.OutletSerializer(outlet).data)
+
+
+class RootView(APIView):
+    """What the API offers, for a newcomer at /api/ (no data: open to anyone)."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        def link(name: str) -> str:
+            return request.build_absolute_uri(reverse(f"api:{name}"))
+
+        return Response(
+            {
+                "claims": link("claim_list"),
+                "sources": link("source_list"),
+                "outlets": link("outlet_list"),
+                "schema": link("schema"),
+                "docs": link("docs"),
+                "auth": "Send 'Authorization: Token <key>'; make your token at "
+                + request.build_absolute_uri(reverse("claims:api_token")),
+            }
+        )

@@ -284,6 +284,7 @@ class Watch(models.Model):
     notified_until = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "watches"
         constraints = [
             models.UniqueConstraint(fields=["user", "claim"], name="watch_once_per_user"),
         ]

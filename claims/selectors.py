@@ -2,7 +2,8 @@
 
 import re
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
 from django.db import connection
@@ -17,10 +18,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Claim, ClaimEvent, Evidence, Watch
+from sources.models import Snapshot, Source
+
+from .models import STATEMENT_MAX, Claim, ClaimEvent, Evidence, Watch
 
 SEARCH_CONFIG = "english"
 # The claim list's sorts: name -> (label, ordering). The web form and the API offer these.
@@ -32,6 +36,10 @@ SORTS = {
 SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
 # Word similarity (pg_trgm) from which a claim is shown as a possible duplicate.
 SIMILAR_THRESHOLD = 0.3
+# How many look-alikes are ranked by whole-statement similarity; and from which similarity
+# "Log a claim" asks before it saves (a near-certain duplicate).
+CANDIDATES = 50
+DUPLICATE_AT = 0.7
 # Words of a query: letters and digits only, so a prefix tsquery built from them is safe.
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -129,14 +137,36 @@ def claim_list(
     return with_counts(claims).prefetch_related("tags").order_by(*order)
 
 
-def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int = 5) -> list[Claim]:
-    """Existing claims that look like `statement`, most similar first, to catch duplicates.
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity(a, b), in Python: shared trigrams of the words (each padded as
+    pg_trgm pads them) over all trigrams of both. 1.0 for the same words in any case."""
 
-    PostgreSQL ranks by trigram word similarity (pg_trgm, migration 0003); SQLite
-    ranks by how many of the six longest words a statement shares (two at least).
+    def trigrams(text: str) -> set[str]:
+        grams = set()
+        for word in _WORD.findall(text.lower()):
+            padded = f"  {word} "
+            grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        return grams
+
+    first, second = trigrams(a), trigrams(b)
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int = 5) -> list[Claim]:
+    """Existing claims that look like `statement`, most similar first, each with its
+    `similarity` (0 to 1), to catch duplicates before they are logged.
+
+    1. Candidates: on PostgreSQL the statements with a similar part (pg_trgm's `%>`,
+       answered by the trigram index, migration 0003); on SQLite those sharing two of the
+       six longest words. At most CANDIDATES of them.
+    2. Rank by the similarity of the whole statements (trigram, symmetric), so a claim
+       that says the same thing outranks one that merely contains similar words.
+    An over-long statement is refused by the form before any search is run for it.
     """
     statement = " ".join((statement or "").split())
-    if len(statement) < 8:
+    if len(statement) < 8 or len(statement) > STATEMENT_MAX:
         return []
     claims = Claim.objects.filter(merged_into=None)
     if exclude is not None:
@@ -151,10 +181,10 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
             )
         claims = (
             claims.filter(statement__trigram_word_similar=statement)
-            .annotate(similarity=TrigramWordSimilarity(statement, "statement"))
-            .order_by("-similarity", "-created_at")
+            .annotate(word_similarity=TrigramWordSimilarity(statement, "statement"))
+            .order_by("-word_similarity", "-created_at")
         )
-    else:  # rank by how many of the longest words each statement shares
+    else:
         words = sorted(set(_WORD.findall(statement)), key=len, reverse=True)[:6]
         words = [w for w in words if len(w) >= 4]
         if not words:
@@ -168,7 +198,11 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
             .filter(shared__gte=min(2, len(words)))
             .order_by("-shared", "-created_at")
         )
-    return list(claims[:limit])
+    candidates = list(claims[:CANDIDATES])
+    for claim in candidates:
+        claim.similarity = round(trigram_similarity(statement, claim.statement), 2)
+    candidates.sort(key=lambda c: (-c.similarity, -c.created_at.timestamp()))
+    return candidates[:limit]
 
 
 def claim_for_page(code: uuid.UUID) -> Claim | None:
@@ -193,9 +227,22 @@ def claim_or_404(code: uuid.UUID, *, live: bool = False) -> Claim:
 
 
 def claim_evidence(claim: Claim) -> list[Evidence]:
-    """The claim's evidence with source, outlet and who linked it, oldest first."""
+    """The claim's evidence with source, outlet and who linked it, oldest first.
+
+    `linked_title` is the headline the source had when it was linked: of the last snapshot
+    before the link, or of the first one when the source was linked before its first check.
+    The card shows "was: ..." when the source's current title differs."""
+    snapshots = Snapshot.objects.filter(source=OuterRef("source")).exclude(title="")
+    before = snapshots.filter(created_at__lte=OuterRef("added_at")).order_by("-created_at", "-id")
+    first = snapshots.order_by("created_at", "id")
     return list(
-        claim.evidence.select_related("source__outlet", "added_by").order_by("added_at", "id")
+        claim.evidence.select_related("source__outlet", "added_by")
+        .annotate(
+            linked_title=Coalesce(
+                Subquery(before.values("title")[:1]), Subquery(first.values("title")[:1])
+            )
+        )
+        .order_by("added_at", "id")
     )
 
 
@@ -314,3 +361,41 @@ def with_stance_counts(outlets: QuerySet) -> QuerySet:
 
 def is_watching(claim: Claim, user) -> bool:
     return user.is_authenticated and Watch.objects.filter(claim=claim, user=user).exists()
+
+
+@dataclass
+class SourceChange:
+    """One change of one source, and the evidence of every claim citing it that waits for a
+    review: the review queue shows it once, however many claims cite the source."""
+
+    source: Source
+    kind: str
+    label: str
+    at: datetime | None
+    payload: dict
+    evidence: list[Evidence]
+
+    @property
+    def diff_query(self) -> str:
+        """The source page's query showing this change's word diff, when it stored one."""
+        old, new = self.payload.get("previous_snapshot"), self.payload.get("snapshot")
+        return f"?old={old}&new={new}" if old and new else ""
+
+
+def review_changes(evidence: list[Evidence]) -> list[SourceChange]:
+    """The review queue's evidence grouped by source change, newest change first."""
+    groups: dict[tuple, SourceChange] = {}
+    for ev in evidence:
+        key = (ev.source_id, ev.change_at)
+        if key not in groups:
+            groups[key] = SourceChange(
+                ev.source,
+                ev.change_kind or "",
+                ev.change_label,
+                ev.change_at,
+                ev.change_payload if isinstance(ev.change_payload, dict) else {},
+                [],
+            )
+        groups[key].evidence.append(ev)
+    oldest = timezone.now() - timedelta(days=365 * 100)
+    return sorted(groups.values(), key=lambda g: g.at or oldest, reverse=True)

@@ -10,7 +10,7 @@ a service is 403. A view that must refuse before it reads a form declares its pe
 
 from functools import cached_property, wraps
 
-from django.contrib.auth.decorators import permission_required
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -41,7 +41,7 @@ from .forms import (
 from .models import Claim, Evidence
 from .strip import evidence_strip
 
-view_required = permission_required(perms.VIEW_CLAIM, raise_exception=True)
+view_required = perms.required(perms.VIEW_CLAIM)
 PAGE_SIZE = 25
 TIMELINE_PAGE = 50
 # Sent with every htmx answer that changed a claim: the timeline reloads itself.
@@ -83,23 +83,49 @@ def claim_list(request):
     return render_page(request, "claims/list.html", context, fragments=("results",))
 
 
+def _warn_if_due(request, claim: Claim) -> None:
+    """A resolves-at that has passed is allowed (a claim logged after the fact), but said."""
+    if claim.resolves_at and claim.resolves_at <= timezone.now() and not claim.has_verdict:
+        messages.warning(
+            request,
+            f"Resolves-at ({claim.resolves_at:%d %b %Y, %H:%M} UTC) has already passed: "
+            "this claim is due for a verdict and is listed on the review queue.",
+        )
+
+
 @view_required
 def claim_create(request):
+    """Log a claim. Look-alikes show while typing; a near-certain duplicate (similarity at
+    least DUPLICATE_AT) is not saved until the user says "save anyway"."""
+    duplicate = None
     if request.method == "POST":
         form = ClaimForm(request.POST)
+        similar = selectors.claims_similar(request.POST.get("statement", ""))
         if form.is_valid():
-            try:
-                claim = services.claim_create(**form.cleaned_data, actor=request.user)
-            except ValidationError as error:
-                add_service_errors(form, error)
+            likely = similar[0] if similar else None
+            if (
+                likely
+                and likely.similarity >= selectors.DUPLICATE_AT
+                and not request.POST.get("save_anyway")
+            ):
+                duplicate = likely
             else:
-                return redirect(claim)
-        status = 422
+                try:
+                    claim = services.claim_create(**form.cleaned_data, actor=request.user)
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    messages.success(
+                        request, "Claim logged. Link the sources that support or deny it."
+                    )
+                    _warn_if_due(request, claim)
+                    return redirect(claim)
+        status = 409 if duplicate else 422
     else:
         form = ClaimForm(initial={"first_seen_at": timezone.now()})
+        similar = selectors.claims_similar(request.GET.get("statement", ""))
         status = 200
-    statement = request.POST.get("statement") or request.GET.get("statement", "")
-    context = {"form": form, "similar": selectors.claims_similar(statement)}
+    context = {"form": form, "similar": similar, "duplicate": duplicate}
     return render_page(request, "claims/new.html", context, fragments=("similar",), status=status)
 
 
@@ -176,7 +202,7 @@ class ClaimPage:
 
 
 # The parts of the claim page an htmx request can ask for, by its target's id.
-CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events")
+CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events", "watch")
 
 
 def _claim_page(request, claim: Claim, *, status: int = 200, **forms) -> HttpResponse:
@@ -229,6 +255,7 @@ def claim_edit(request, claim):
             except services.VersionConflict as error:
                 conflict = error.current
             else:
+                _warn_if_due(request, claim)
                 return redirect(claim)
         status = 409 if conflict else 422
     else:
@@ -300,10 +327,17 @@ def evidence_remove(request, claim, source_code):
 @claim_view()
 @require_POST
 def evidence_review(request, claim, source_code):
-    """Mark evidence reviewed, from the claim page or in place on the review queue."""
+    """Mark evidence reviewed, from the claim page or in place on the review queue, where
+    the reviewer may change the stance in the same step."""
     evidence = _evidence(claim, source_code)
-    services.evidence_mark_reviewed(evidence=evidence, actor=request.user)
     from_queue = request.POST.get("from") == "review"
+    stance = request.POST.get("stance", "")
+    if from_queue and stance and stance != evidence.stance:
+        try:
+            services.evidence_update(evidence=evidence, actor=request.user, stance=stance)
+        except ValidationError as error:
+            return HttpResponse(" ".join(error.messages), status=422)
+    services.evidence_mark_reviewed(evidence=evidence, actor=request.user)
     if request.htmx and from_queue:
         return render(request, "claims/review.html#reviewed", {"ev": evidence})
     if from_queue:
@@ -385,7 +419,12 @@ def claim_merge(request, claim):
 @require_GET
 def review_queue(request):
     evidence, overdue = selectors.review_queue()
-    return render(request, "claims/review.html", {"evidence": evidence, "overdue": overdue})
+    context = {
+        "evidence": evidence,
+        "changes": selectors.review_changes(evidence),
+        "overdue": overdue,
+    }
+    return render(request, "claims/review.html", context)
 
 
 @claim_view(live=False)

@@ -35,6 +35,39 @@ GRADE_OUTLET = "sources.change_outlet"
 # Imports set verdicts, so they are an editor's act.
 IMPORT = SET_VERDICT
 
+EDITORS_ONLY = {SET_VERDICT, MERGE_CLAIM, REMOVE_EVIDENCE, GRADE_OUTLET}
+# What each permission lets one do, for the message of a refusal (the 403 page says it).
+ALLOWS = {
+    VIEW_CLAIM: "read claims",
+    ADD_CLAIM: "log claims",
+    CHANGE_CLAIM: "edit claims",
+    COMMENT: "comment on claims",
+    SET_VERDICT: "set verdicts and import spreadsheets",
+    MERGE_CLAIM: "merge duplicate claims",
+    ADD_EVIDENCE: "link sources to claims",
+    CHANGE_EVIDENCE: "change stances, quotes and notes",
+    REMOVE_EVIDENCE: "remove evidence",
+    WATCH: "watch claims",
+    UNWATCH: "stop watching claims",
+    VIEW_SOURCE: "read sources",
+    ADD_SOURCE: "add sources",
+    REFRESH_SOURCE: "ask for a check of a source",
+    VIEW_OUTLET: "read outlets",
+    ADD_OUTLET: "add outlets",
+    GRADE_OUTLET: "grade outlets",
+}
+
+
+def refusal(perm: str) -> str:
+    """Why a user is refused, in words: who may, and what to do."""
+    what = ALLOWS.get(perm, "do this")
+    if perm in EDITORS_ONLY:
+        return f"Only editors can {what}. Ask an editor on your desk."
+    return (
+        f"Your account cannot {what}: it is in neither the Analysts nor the Editors group. "
+        "Ask an administrator to add you to one."
+    )
+
 
 def require(actor: AbstractBaseUser | None, *perms: str) -> None:
     """Refuse a user without every one of `perms`; None is the system (tasks, imports,
@@ -43,7 +76,7 @@ def require(actor: AbstractBaseUser | None, *perms: str) -> None:
         return
     for perm in perms:
         if not actor.has_perm(perm):
-            raise PermissionDenied(f"You do not have permission to do this ({perm}).")
+            raise PermissionDenied(refusal(perm))
 
 
 def required(*perms: str):

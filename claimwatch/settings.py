@@ -6,6 +6,7 @@ filesystem broker under ``var/``. With ``DATABASE_URL`` and ``REDIS_URL`` (or
 with a message naming the variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -322,6 +323,19 @@ CELERY_BEAT_SCHEDULE: dict = {
 # The guarded fetcher (sources/fetch.py). Loopback and private addresses stay refused
 # unless FETCH_ALLOW_PRIVATE is set, which tests and local demos do; nothing else lifts it.
 FETCH_ALLOW_PRIVATE = envbool("FETCH_ALLOW_PRIVATE", "false")
+# Exactly these private IP:port pairs may be fetched, nothing else of them: the local demo's
+# pages (bin/start sets 127.0.0.1:8001). IP literals only, so no name can be made to point there.
+FETCH_ALLOW_HOSTS = frozenset(envlist("FETCH_ALLOW_HOSTS", ""))
+for _entry in FETCH_ALLOW_HOSTS:
+    _ip, _, _port = _entry.rpartition(":")
+    try:
+        ipaddress.ip_address(_ip)
+        if not 0 < int(_port) < 65536:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FETCH_ALLOW_HOSTS: {_entry!r} is not IP:port (e.g. 127.0.0.1:8001 or ::1:8001)."
+        ) from None
 FETCH_MAX_BYTES = envint("FETCH_MAX_BYTES", str(5 * 1024 * 1024), minimum=1024)
 FETCH_CONNECT_TIMEOUT = envint("FETCH_CONNECT_TIMEOUT", "5", minimum=1)
 FETCH_READ_TIMEOUT = envint("FETCH_READ_TIMEOUT", "10", minimum=1)

@@ -10,3 +10,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", include("monitoring.urls")),
 ]
+
+handler403 = "claimwatch.error_pages.permission_denied"
+handler404 = "claimwatch.error_pages.page_not_found"

@@ -7,13 +7,13 @@ text are data: templates escape them like anything typed.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from claims import selectors as claim_selectors
 from claimwatch import perms
@@ -29,9 +29,12 @@ from . import services
 PAGE_SIZE = 50
 # htmx stops polling an element when its answer has this status.
 STOP_POLLING = 286
+# Sent when a pending check has finished: the claim page's evidence and timeline and the
+# source page reload themselves.
+SOURCE_CHECKED = "source-checked"
 
-source_view_required = permission_required(perms.VIEW_SOURCE, raise_exception=True)
-outlet_view_required = permission_required(perms.VIEW_OUTLET, raise_exception=True)
+source_view_required = perms.required(perms.VIEW_SOURCE)
+outlet_view_required = perms.required(perms.VIEW_OUTLET)
 
 
 def _source(code) -> Source:
@@ -59,7 +62,8 @@ def source_detail(request, code):
     old, new = diff_form.ids()
     before, after, diff = selectors.snapshot_diff(source, old=old, new=new)
     snapshots = selectors.source_snapshots(source)
-    older = [s.pk for s in snapshots[1:]] + [None]
+    # Each snapshot with the one before it (newest first; the oldest has none).
+    older = [s.pk for s in snapshots[1:]] + [None] if snapshots else []
     context = {
         "source": source,
         "before": before,
@@ -70,16 +74,19 @@ def source_detail(request, code):
         "attempts": selectors.source_attempts(source),
         "evidence": claim_selectors.source_citations(source),
     }
-    return render_page(request, "sources/detail.html", context, fragments=("diff",))
+    return render_page(request, "sources/detail.html", context, fragments=("diff", "source_page"))
 
 
 @source_view_required
 @require_GET
 def source_state(request, code):
-    """The state badge; polled by htmx while a check is pending, 286 once it is done."""
+    """The state badge; polled by htmx while a check is pending, 286 once it is done, with
+    SOURCE_CHECKED for the parts of the page that show what the check found."""
     source = _source(code)
-    status = 200 if source.check_pending else STOP_POLLING
-    return render(request, "sources/_state.html", {"source": source}, status=status)
+    if source.check_pending:
+        return render(request, "sources/_state.html", {"source": source})
+    response = render(request, "sources/_state.html", {"source": source}, status=STOP_POLLING)
+    return trigger_client_event(response, SOURCE_CHECKED)
 
 
 @require_POST

@@ -202,9 +202,18 @@ def _check(parsed: URL, *, allow_private: bool) -> None:
         raise FetchBlocked("Only http and https URLs can be fetched.", url=str(parsed))
     if parsed.user is not None or parsed.password is not None:
         raise FetchBlocked("URLs with a user name or password are not fetched.", url=str(parsed))
-    reason = _host_refusal((parsed.raw_host or "").lower(), allow_private)
+    host = (parsed.raw_host or "").lower()
+    reason = _host_refusal(host, allow_private or _listed(host, parsed.port))
     if reason:
         raise FetchBlocked(reason, url=str(parsed))
+
+
+def _listed(host: str, port: int | None) -> bool:
+    """An address the operator allowed exactly (settings.FETCH_ALLOW_HOSTS, e.g. the local
+    demo pages at 127.0.0.1:8001): that IP and port only, never its other ports or names.
+    IP literals only, so no lookup happens (aiohttp connects to a literal as it is)."""
+    bare = host.strip("[]")
+    return f"{bare}:{port}" in settings.FETCH_ALLOW_HOSTS
 
 
 @functools.lru_cache(maxsize=4096)  # a batch of checks meets the same hosts again and again
@@ -239,7 +248,8 @@ def check_url(url: str) -> None:
     """Refuse, without DNS, a URL that can never be fetched; raises FetchBlocked.
 
     Honours settings.FETCH_ALLOW_PRIVATE (loopback and private literals and local names
-    pass when it is on); unspecified, multicast, link-local and reserved never pass.
+    pass when it is on) and FETCH_ALLOW_HOSTS (exactly those IP:port pairs pass);
+    unspecified, multicast, link-local and reserved never pass.
     """
     _check(_parse(url), allow_private=_allow_private())
 

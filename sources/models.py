@@ -11,6 +11,8 @@ from django.utils import timezone
 # services alike (a longer one is refused with a message, never cut).
 URL_MAX = 2048
 TITLE_MAX = 500
+# The reason of the last failed check, as the source's badge and page show it.
+LAST_ERROR_MAX = 500
 
 
 class OutletKind(models.TextChoices):
@@ -120,6 +122,8 @@ class Source(models.Model):
     # sha256 of the raw body last seen: an identical body skips text extraction.
     body_hash = models.CharField(max_length=64, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Why the last check failed (DNS, connection, HTTP status, the guard); "" once one works.
+    last_error = models.CharField(max_length=LAST_ERROR_MAX, blank=True)
     moved_to = models.URLField(max_length=2048, blank=True)
     # Set by "Refresh now", cleared by the next finished check: the badge polls meanwhile.
     check_requested_at = models.DateTimeField(null=True, blank=True)
@@ -152,6 +156,22 @@ class Source(models.Model):
     def recently_changed(self) -> bool:
         """Changed in the last week: the badge says so."""
         return bool(self.last_changed_at) and timezone.now() - self.last_changed_at < RECENT
+
+    @property
+    def failing(self) -> bool:
+        """The last check failed (or the guard refused it): the badge says why."""
+        return bool(self.last_error) and (
+            self.consecutive_failures > 0 or self.state == SourceState.BLOCKED
+        )
+
+    @property
+    def next_check_due(self) -> bool:
+        return self.next_check_at is not None and self.next_check_at <= timezone.now()
+
+    @property
+    def unscheduled(self) -> bool:
+        """Never checked and not due: imported without checks, waiting to be asked."""
+        return self.next_check_at is None and self.last_checked_at is None
 
     @property
     def check_pending(self) -> bool:
@@ -208,6 +228,7 @@ class Snapshot(models.Model):
 class CheckOutcome(models.TextChoices):
     NOT_MODIFIED = "not_modified", "Not modified (304)"
     UNCHANGED = "unchanged", "Unchanged"
+    FIRST = "first", "First capture"
     CHANGED = "changed", "Changed"
     GONE = "gone", "Gone"
     MOVED = "moved", "Moved"

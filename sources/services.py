@@ -1,6 +1,8 @@
 """Writes for outlets and sources. The monitoring writes (leases, check requests,
 pruning) are monitoring.services'."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,8 +10,9 @@ from django.utils import timezone
 
 from claimwatch import perms
 
+from .changes import Extracted
 from .fetch import FetchBlocked, check_url
-from .models import TITLE_MAX, Outlet, Source
+from .models import TITLE_MAX, Outlet, Snapshot, Source
 from .urlnorm import domain_of, normalize_url
 
 
@@ -105,3 +108,26 @@ def source_get_or_create(
     except IntegrityError:  # the same URL was added meanwhile
         return Source.objects.get(url=normalised), False
     return source, True
+
+
+@transaction.atomic
+def snapshot_record(
+    *, source: Source, extracted: Extracted, outlet: Outlet | None = None, at: datetime
+) -> Snapshot:
+    """Store what a source said at `at` as its first snapshot, without fetching it (the demo
+    retells June 2025): the next check compares the live page with it. The outlet may be
+    named, for a page that stands in for another outlet's article."""
+    snapshot = Snapshot.objects.create(
+        source=source,
+        created_at=at,
+        title=extracted.title[:TITLE_MAX],
+        text=extracted.text,
+        content_hash=extracted.content_hash,
+        change_kind=Snapshot.ChangeKind.FIRST,
+    )
+    Source.objects.filter(pk=source.pk).update(
+        content_hash=extracted.content_hash,
+        title=extracted.title[:TITLE_MAX] or source.title,
+        outlet=outlet or source.outlet,
+    )
+    return snapshot

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from claims.models import ClaimEvent
 from sources import changes, fetch
-from sources.models import CheckAttempt, Snapshot, Source
+from sources.models import LAST_ERROR_MAX, CheckAttempt, Snapshot, Source
 
 from .. import schedule
 from .fetching import Fetched
@@ -116,6 +116,7 @@ def decide(
         d.retry = False
         failures = source.consecutive_failures + 1
         d.fields["consecutive_failures"] = failures
+        d.fields["last_error"] = d.error[:LAST_ERROR_MAX]
         if (
             d.outcome != Outcome.BLOCKED
             and failures >= settings.MONITOR_UNREACHABLE_AFTER
@@ -129,6 +130,7 @@ def decide(
             failures = 0  # a blocked source waits a week, not a backoff
     else:
         d.fields["consecutive_failures"] = 0
+        d.fields["last_error"] = ""
     if d.http_status is not None:
         d.fields["http_status"] = d.http_status
     d.fields["last_checked_at"] = now
@@ -245,7 +247,7 @@ def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
     d.change_kind = kind
     d.snapshot = new
     if d.outcome != Outcome.MOVED:
-        d.outcome = Outcome.CHANGED
+        d.outcome = Outcome.FIRST if kind == changes.FIRST else Outcome.CHANGED
     if kind == changes.FIRST:
         return
     payload = _before_after(before, new)

@@ -8,7 +8,7 @@ from psycopg2.extras import execute_values
 
 from claims.services import source_event_record
 from sources import changes
-from sources.models import CheckAttempt, Snapshot, Source
+from sources.models import TITLE_MAX, CheckAttempt, Snapshot, Source
 
 from .decide import Decision
 
@@ -42,6 +42,7 @@ PLAIN_FIELDS = [
     "etag",
     "last_modified",
     "body_hash",
+    "last_error",
 ]
 
 
@@ -77,14 +78,15 @@ def _bulk_update(decisions: list[Decision]) -> None:
             etag = v.etag,
             last_modified = v.last_modified,
             body_hash = v.body_hash,
+            last_error = v.last_error,
             check_requested_at = CASE WHEN s.check_requested_at <= v.started_at
                 THEN NULL ELSE s.check_requested_at END
         FROM (VALUES %s) AS v(id, last_checked_at, next_check_at, http_status,
-            consecutive_failures, etag, last_modified, body_hash, started_at)
+            consecutive_failures, etag, last_modified, body_hash, last_error, started_at)
         WHERE s.id = v.id
     """  # noqa: S608 (the table name is ours; values go as parameters)
     template = (
-        "(%s, %s::timestamptz, %s::timestamptz, %s::integer, %s::integer, %s, %s, %s,"
+        "(%s, %s::timestamptz, %s::timestamptz, %s::integer, %s::integer, %s, %s, %s, %s,"
         " %s::timestamptz)"
     )
     with connection.cursor() as cursor:
@@ -103,8 +105,8 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
         fields["content_hash"] = d.snapshot.content_hash
         if d.change_kind != changes.FIRST:
             fields["last_changed_at"] = now
-        if d.snapshot.title and (not s.title or d.change_kind == changes.FIRST):
-            fields["title"] = d.snapshot.title[:500]
+        if d.snapshot.title:  # the current headline, shown wherever the source is
+            fields["title"] = d.snapshot.title[:TITLE_MAX]
     with transaction.atomic():
         updated = Source.objects.filter(pk=s.pk, content_hash=s.content_hash, state=s.state).update(
             **fields

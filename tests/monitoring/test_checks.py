@@ -37,14 +37,14 @@ def test_it_stores_a_first_snapshot_and_writes_no_event(cited_source):
     snapshot = source.snapshots.get()
     assert snapshot.change_kind == "first" and "Qingdao" in snapshot.text
     assert kinds(source) == []
-    assert source.attempts.get().outcome == CheckAttempt.Outcome.CHANGED
+    assert source.attempts.get().outcome == CheckAttempt.Outcome.FIRST
 
 
 def test_it_costs_a_304_when_nothing_changed(cited_source, site):
     check(cited_source)
     source = check(cited_source)
     outcomes = list(source.attempts.order_by("started_at").values_list("outcome", flat=True))
-    assert outcomes == ["changed", "not_modified"]
+    assert outcomes == ["first", "not_modified"]
     assert source.http_status == 304
     assert source.snapshots.count() == 1 and kinds(source) == []
 

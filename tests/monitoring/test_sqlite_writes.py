@@ -62,7 +62,7 @@ def run_check(tmp_path, *urls) -> dict:
 def test_it_writes_first_checks_unchanged_pages_and_changes_on_sqlite(site, tmp_path):
     urls = [site.set(f"/news/{i}", article(f"Ministers meet, part {i}")) for i in range(3)]
     first = run_check(tmp_path, *urls)
-    assert first["outcomes"] == ["changed"] * 3  # first captures
+    assert first["outcomes"] == ["first"] * 3
     assert first["states"] == ["live"] * 3
     assert first["snapshots"] == 3
     assert first["due_later"] == 3

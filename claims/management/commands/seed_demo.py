@@ -1,6 +1,9 @@
 """Demo data: the SCO Qingdao story of June 2025, told as claims, sources and verdicts.
 
-Idempotent: running it again adds nothing that is already there.
+Idempotent: running it again adds nothing that is already there. With `--pages-url` (bin/start)
+the sources are the local demo pages (sources/demo.py) standing in for the outlets' articles,
+each with the snapshot it had when it was linked, so the demo works offline and its first
+checks find what changed since (the Anadolu headline).
 """
 
 import secrets
@@ -14,8 +17,10 @@ from django.db import transaction
 
 from claims import services
 from claims.models import Claim, ClaimEvent, Evidence
+from sources import changes
+from sources.demo import ARTICLES, BY_REAL_URL, page_html
 from sources.models import Outlet, Source
-from sources.services import outlet_create
+from sources.services import outlet_create, snapshot_record
 from sources.urlnorm import normalize_url
 
 OUTLETS = [
@@ -159,8 +164,17 @@ CLAIMS = [
 class Command(BaseCommand):
     help = "Load the SCO demo story and the demo users (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--pages-url",
+            default="",
+            help="Link the demo pages served there (manage.py demo_pages) instead of the "
+            "outlets' real addresses, e.g. http://127.0.0.1:8001",
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, pages_url: str = "", **options):
+        self.pages_url = pages_url.rstrip("/")
         password = self._users()
         outlets = {
             domain: (name, kind, country, grade) for name, domain, kind, country, grade in OUTLETS
@@ -194,18 +208,22 @@ class Command(BaseCommand):
                 created += 1
             # The story happened in June 2025: each step a few hours after the last.
             for step, (url, stance, title, quote) in enumerate(spec["evidence"], start=2):
+                url, slug = self._local(url)
                 source = Source.objects.filter(url=normalize_url(url)).first()
                 if source and Evidence.objects.filter(claim=claim, source=source).exists():
                     continue
-                services.evidence_add(
+                added_at = spec["first_seen_at"] + step * STEP
+                evidence = services.evidence_add(
                     claim=claim,
                     url=url,
                     stance=stance,
                     title=title,
                     quote=quote,
                     actor=analyst,
-                    added_at=spec["first_seen_at"] + step * STEP,
+                    added_at=added_at,
                 )
+                if slug:
+                    self._as_linked(evidence.source, slug, at=added_at)
             if spec["verdict"] and claim.status == Claim.Status.UNVERIFIED:
                 status, rationale, confidence = spec["verdict"]
                 services.verdict_set(
@@ -217,13 +235,32 @@ class Command(BaseCommand):
                     actor=editor,
                     at=VERDICTS_AT,
                 )
-        self._story_events()
+        if not self.pages_url:  # the demo pages tell this change to the first check
+            self._story_events()
         self.stdout.write(
             f"Demo data ready: {Claim.objects.count()} claims ({created} new), "
             f"{Source.objects.count()} sources, {Outlet.objects.count()} outlets."
         )
         if password:
             self.stdout.write(f"Demo users analyst, editor and admin have the password: {password}")
+
+    def _local(self, url: str) -> tuple[str, str]:
+        """The demo page standing in for `url` (and its slug), or `url` itself."""
+        slug = BY_REAL_URL.get(url, "") if self.pages_url else ""
+        return (f"{self.pages_url}/{slug}", slug) if slug else (url, "")
+
+    def _as_linked(self, source: Source, slug: str, *, at) -> None:
+        """The imitated outlet, and the snapshot the page had when it was linked."""
+        article = ARTICLES[slug]
+        outlet = Outlet.objects.get(domain=article["outlet"])
+        if source.outlet_id != outlet.pk or not source.snapshots.exists():
+            html = page_html(article["title"], article["text"])
+            snapshot_record(
+                source=source,
+                extracted=changes.extract(html, url=source.url, content_type="text/html"),
+                outlet=outlet,
+                at=at,
+            )
 
     def _users(self) -> str | None:
         """Create the demo users; return the password when one was set now."""

@@ -3,10 +3,12 @@
     manage.py demo_pages            # http://127.0.0.1:8001/
     manage.py demo_pages --port 8302
 
-Link a page (e.g. http://127.0.0.1:8001/sco-meeting) as a source of a claim, then change
-it at http://127.0.0.1:8001/sco-meeting/edit: the next check (or "Refresh now") puts the
-change on the claim's timeline. Pages are kept as JSON under var/demo_pages/. The pages
-are on loopback, so the worker needs FETCH_ALLOW_PRIVATE=true (bin/start sets it).
+The pages retell the SCO story as its outlets did (sources/demo.py); `seed_demo
+--pages-url` links the demo claims to them. Link a page (e.g. .../sco-meeting) as a source
+of a claim, then change it at .../sco-meeting/edit: the next check (or "Refresh now") puts
+the change on the claim's timeline. Pages are kept as JSON under var/demo_pages/. They are
+on loopback, which the fetch guard refuses unless told: bin/start allows exactly this
+address with FETCH_ALLOW_HOSTS=127.0.0.1:8001.
 Never expose this server: it has no authentication; it listens on 127.0.0.1 only.
 """
 
@@ -22,29 +24,9 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from sources.demo import ARTICLES, page_html
+
 SLUG = re.compile(r"^/([a-z0-9-]{1,60})(/edit)?/?$")
-STARTER = {
-    "sco-meeting": {
-        "title": "Pakistan and India defence chiefs may meet at SCO meeting in Qingdao",
-        "text": (
-            "Pakistan's Defence Minister Khawaja Asif will lead the Pakistani delegation at "
-            "the Shanghai Cooperation Organisation's defence ministers' meeting in Qingdao.\n\n"
-            "India's Defence Minister Rajnath Singh is also expected to attend the two-day "
-            "forum, which could bring the first face-to-face meeting between the two since "
-            "the recent military standoff.\n\n"
-            "Officials of neither ministry have confirmed that a meeting is planned."
-        ),
-    },
-}
-
-
-def _page(title: str, text: str) -> str:
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n") if p.strip())
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)} | Demo News</title></head><body>"
-        f"<article><h1>{html.escape(title)}</h1>{paragraphs}</article></body></html>"
-    )
 
 
 def _edit_form(slug: str, title: str, text: str) -> str:
@@ -66,9 +48,9 @@ class Pages:
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        for slug, page in STARTER.items():
+        for slug, page in ARTICLES.items():
             if not (folder / f"{slug}.json").exists():
-                self.save(slug, page["title"], page["text"])
+                self.save(slug, page.get("now_title", page["title"]), page["text"])
 
     def load(self, slug: str) -> dict | None:
         path = self.folder / f"{slug}.json"
@@ -113,7 +95,7 @@ def make_handler(pages: Pages):
             page = page or {"title": "", "text": ""}
             if edit:
                 return self._send(200, _edit_form(slug, page["title"], page["text"]))
-            body = _page(page["title"], page["text"])
+            body = page_html(page["title"], page["text"])
             etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:20] + '"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(HTTPStatus.NOT_MODIFIED)
