@@ -70,9 +70,7 @@ def _text(field: str, value: str | None, limit: int) -> str:
     """Typed text, stripped and checked against its limit (never cut)."""
     value = (value or "").strip()
     if len(value) > limit:
-        raise ValidationError(
-            {field: f"Keep this under {limit:,} characters (it has {len(value):,})."}
-        )
+        raise ValidationError({field: f"Keep this under {limit} characters (it has {len(value)})."})
     if "\x00" in value:
         raise ValidationError({field: "This text contains a NUL character; remove it."})
     return value

@@ -1,6 +1,7 @@
 """What every form shares: a service's ValidationError shown next to the fields it names."""
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 
 
@@ -19,6 +20,14 @@ class BoundedCharField(forms.CharField):
 
     No `maxlength` attribute: a browser cuts a pasted text at it without a word, and a
     statement must never be saved cut short."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for validator in self.validators:
+            if isinstance(validator, validators.MaxLengthValidator):
+                validator.message = (
+                    "Keep this under %(limit_value)s characters (it has %(show_value)s)."
+                )
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
