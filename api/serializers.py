@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import (
+    CLAIMANT_MAX,
     COMMENT_MAX,
     CONTEXT_MAX,
     NOTE_MAX,
@@ -136,6 +137,7 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
             "code",
             "statement",
             "context",
+            "claimant",
             "status",
             "rationale",
             "confidence",
@@ -211,6 +213,13 @@ class ClaimCreateSerializer(serializers.Serializer):
     context = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=CONTEXT_MAX
     )
+    claimant = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=CLAIMANT_MAX,
+        help_text='Who made the claim: an outlet, a person, "Turkish media".',
+    )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=TAG_MAX, allow_blank=True),
         required=False,
@@ -227,6 +236,7 @@ class ClaimUpdateSerializer(serializers.Serializer):
     )
     statement = serializers.CharField(required=False, max_length=STATEMENT_MAX)
     context = serializers.CharField(required=False, allow_blank=True, max_length=CONTEXT_MAX)
+    claimant = serializers.CharField(required=False, allow_blank=True, max_length=CLAIMANT_MAX)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=TAG_MAX, allow_blank=True),
         required=False,

@@ -10,8 +10,16 @@ from django.utils.dateparse import parse_datetime
 from claimwatch.forms import BoundedCharField
 from sources.models import URL_MAX
 
-from .imports import FIELDS, MAX_BYTES, ColumnMapping, ImportFileError, read_csv
+from .imports import (
+    FIELDS,
+    MAX_BYTES,
+    ColumnMapping,
+    ImportFileError,
+    check_date_format,
+    read_table,
+)
 from .models import (
+    CLAIMANT_MAX,
     COMMENT_MAX,
     CONTEXT_MAX,
     NOTE_MAX,
@@ -26,6 +34,7 @@ from .models import (
     Evidence,
 )
 from .selectors import SORT_CHOICES
+from .spreadsheets import DELIMITERS
 
 # Room for TAGS_MAX tags of TAG_MAX characters with their commas; the service checks each.
 TAGS_INPUT_MAX = TAGS_MAX * (TAG_MAX + 2)
@@ -105,6 +114,12 @@ class ClaimForm(forms.Form):
         required=False,
         help_text="Where it came from and why it matters.",
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    claimant = BoundedCharField(
+        label="Claimant",
+        required=False,
+        max_length=CLAIMANT_MAX,
+        help_text="Who made the claim: an outlet, a person, “Turkish media”.",
     )
     tags = BoundedCharField(
         label="Tags",
@@ -222,18 +237,44 @@ class TimelineFilterForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, one row per claim and source.")
+    """The file, and how to read it when detection is not what the file is."""
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text="CSV, .xlsx, .xls or .ods; one row per claim and source.",
+    )
+    delimiter = forms.ChoiceField(
+        label="CSV delimiter",
+        required=False,
+        choices=[("", "detect"), *((d, name) for d, name in DELIMITERS.items())],
+    )
+    encoding = forms.CharField(
+        label="CSV encoding",
+        required=False,
+        max_length=40,
+        help_text="Empty: UTF-8 or UTF-16 (told by the BOM). Excel's plain CSV: cp1252.",
+    )
+    sheet = forms.CharField(
+        label="Sheet", required=False, max_length=100, help_text="Empty: the first sheet."
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is None:
+            return data
         if upload.size > MAX_BYTES:
             raise ValidationError(f"Keep the file under {MAX_BYTES // (1024 * 1024)} MB.")
-        data = upload.read()
+        content = upload.read()
+        options = {name: data.get(name, "") for name in ("delimiter", "encoding", "sheet")}
         try:
-            read_csv(data)
+            table = read_table(content, **options)
         except ImportFileError as exc:
             raise ValidationError(str(exc)) from None
-        return upload.name, data
+        if not table.rows:
+            raise ValidationError(f"Read as {table.dialect}: a header and no rows under it.")
+        data["upload"] = upload.name, content, options
+        return data
 
 
 def pairs_text(pairs: dict[str, str]) -> str:
@@ -266,6 +307,13 @@ class MappingForm(forms.Form):
     stances = forms.CharField(
         label="Stance values", widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
+    date_format = forms.CharField(
+        label="Date format",
+        required=False,
+        max_length=40,
+        help_text="For dates that are not ISO: strftime, e.g. %m/%d/%y or %d.%m.%Y. "
+        "The rows below show the dates as read.",
+    )
     check = forms.BooleanField(label="Queue a first check of each new source", required=False)
 
     def __init__(self, *args, headers: list[str], **kwargs):
@@ -283,7 +331,21 @@ class MappingForm(forms.Form):
     def clean_stances(self):
         return _parse_pairs(self.cleaned_data["stances"], Evidence.Stance.values, "Stances")
 
+    def clean_date_format(self):
+        date_format = self.cleaned_data["date_format"].strip()
+        if date_format:
+            try:
+                check_date_format(date_format)
+            except ImportFileError as exc:
+                raise ValidationError(str(exc)) from None
+        return date_format
+
     def mapping(self) -> ColumnMapping:
         data = self.cleaned_data
         columns = {name: data[f"col_{name}"] for name in FIELDS if data.get(f"col_{name}")}
-        return ColumnMapping(columns=columns, verdicts=data["verdicts"], stances=data["stances"])
+        return ColumnMapping(
+            columns=columns,
+            verdicts=data["verdicts"],
+            stances=data["stances"],
+            date_format=data["date_format"],
+        )

@@ -19,7 +19,8 @@ from .imports import (
     ColumnMapping,
     ImportFileError,
     import_claims,
-    read_csv,
+    preview,
+    read_table,
 )
 
 IMPORT_DIR = settings.VAR_DIR / "imports"
@@ -29,7 +30,7 @@ UPLOAD_KEEP_SECONDS = 24 * 3600
 def _forget_old_uploads() -> None:
     """Uploads nobody imported within a day are deleted."""
     cutoff = time.time() - UPLOAD_KEEP_SECONDS
-    for path in IMPORT_DIR.glob("*.csv"):
+    for path in IMPORT_DIR.glob("*.upload"):
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
 
@@ -39,13 +40,17 @@ def _forget_old_uploads() -> None:
 def import_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        name, data = form.cleaned_data["file"]
+        name, data, options = form.cleaned_data["upload"]
         token = secrets.token_hex(16)
         IMPORT_DIR.mkdir(parents=True, exist_ok=True)
         _forget_old_uploads()
-        (IMPORT_DIR / f"{token}.csv").write_bytes(data)
-        # Only the uploader may use the file: the session lists their uploads.
-        request.session["imports"] = {**request.session.get("imports", {}), token: name}
+        (IMPORT_DIR / f"{token}.upload").write_bytes(data)
+        # Only the uploader may use the file: the session lists their uploads, with how
+        # to read them (delimiter, encoding, sheet).
+        request.session["imports"] = {
+            **request.session.get("imports", {}),
+            token: {"name": name, **options},
+        }
         return redirect("claims:import_review", token=token)
     status = 422 if request.method == "POST" else 200
     return render(request, "claims/import.html", {"form": form}, status=status)
@@ -66,23 +71,27 @@ def _distinct(rows, column: str, limit: int = 30) -> list[str]:
 @perms.required(perms.IMPORT, perms.ADD_CLAIM)
 def import_review(request, token):
     """Map the columns, preview the dry run, and confirm."""
-    name = request.session.get("imports", {}).get(token)
-    path = IMPORT_DIR / f"{token}.csv"
-    if not name or not token.isalnum() or not path.exists():
+    upload = request.session.get("imports", {}).get(token)
+    path = IMPORT_DIR / f"{token}.upload"
+    if not isinstance(upload, dict) or not token.isalnum() or not path.exists():
         raise Http404("This upload is gone: upload the file again.")
-    data = path.read_bytes()
-    headers, rows = read_csv(data)
+    options = dict(upload)
+    name = options.pop("name")
+    table = read_table(path.read_bytes(), **options)
+    headers, rows = table.headers, table.rows
+    mapping = ColumnMapping.guess(headers)
     report = None
     status = 200
     if request.method == "POST":
         form = MappingForm(request.POST, headers=headers)
         if form.is_valid():
             confirm = request.POST.get("action") == "import"
+            mapping = form.mapping()
             try:
                 report = import_claims(
-                    data,
+                    table,
                     name=name,
-                    mapping=form.mapping(),
+                    mapping=mapping,
                     actor=request.user,
                     dry_run=not confirm,
                     check=form.cleaned_data["check"],
@@ -100,7 +109,7 @@ def import_review(request, token):
         if not form.is_valid() or (report and not report.ok):
             status = 422
     else:
-        guess = ColumnMapping.guess(headers)
+        guess = mapping
         verdict_values = _distinct(rows, guess.columns.get("verdict", ""))
         stance_values = _distinct(rows, guess.columns.get("stance", ""))
         form = MappingForm(
@@ -123,6 +132,8 @@ def import_review(request, token):
         "headers": headers,
         "rows": len(rows),
         "sample": [[row.get(h, "") for h in headers] for _, row in rows[:5]],
+        "dialect": table.dialect,
+        "parsed": preview(table, mapping),
         "report": report,
         "token": token,
     }

@@ -1,11 +1,14 @@
-"""CSV import of claims with their evidence and verdicts, all or nothing.
+"""Import of claims with their evidence and verdicts from a spreadsheet, all or nothing.
 
 One row is one (claim, source) pair; rows sharing a claim id (or, without an id column,
 the same statement) form one claim. The import is planned first and written second:
 
-1. Read the file (UTF-8, comma, semicolon or tab separated) and check the column mapping.
-2. Clean every row: map verdict and stance values, repair what can be repaired without
-   guessing (reported as a warning), and turn the rest into errors with line numbers.
+1. Read the file (claims.spreadsheets: CSV in any common dialect and encoding, .xlsx,
+   .xls, .ods) and check the column mapping.
+2. Clean every row: map verdict and stance values, read dates as ISO or in the format
+   given (never guessing between day-first and month-first), repair what can be repaired
+   without guessing (reported as a warning), and turn the rest into errors with line
+   numbers.
 3. Group rows into claims; the same article twice under one claim is kept once (a
    warning) unless the two rows disagree on its stance (an error).
 4. In one transaction, through the same services as the web pages: match each claim by
@@ -16,8 +19,6 @@ the same statement) form one claim. The import is planned first and written seco
    have been written.
 """
 
-import csv
-import io
 import re
 import time
 import uuid
@@ -35,7 +36,10 @@ from sources.models import TITLE_MAX, Source
 from sources.urlnorm import normalize_url
 
 from . import services
-from .models import STATEMENT_MAX, Claim, Evidence
+from .models import CLAIMANT_MAX, STATEMENT_MAX, Claim, Evidence
+from .spreadsheets import MAX_BYTES, ImportFileError, Table, read_table
+
+__all__ = ["MAX_BYTES", "ImportFileError", "Table", "import_claims", "read_table"]
 
 # What a column can be mapped to, and the headers recognised for it without asking.
 FIELDS = {
@@ -45,7 +49,8 @@ FIELDS = {
     "url": "The source's URL",
     "title": "The source's title",
     "stance": "The source's stance toward the claim",
-    "date": "When the source appeared (ISO date or time, or a version-1 UUID)",
+    "date": "When the source appeared (ISO, the date format given, or a version-1 UUID)",
+    "claimant": 'Who made the claim (an outlet, a person, "Turkish media")',
 }
 REQUIRED_FIELDS = ("claim",)
 HEADER_ALIASES = {
@@ -56,6 +61,7 @@ HEADER_ALIASES = {
     "title": ("title", "articleheadline", "article_headline", "headline", "source_title"),
     "stance": ("stance", "articleheadlinestance", "article_stance", "position"),
     "date": ("date", "published", "published_at", "seen_at"),
+    "claimant": ("claimant", "claimed_by", "said_by", "author", "who"),
 }
 DEFAULT_VERDICTS = {
     "true": Claim.Status.CONFIRMED,
@@ -69,12 +75,27 @@ DEFAULT_STANCES = {
     "observing": Evidence.Stance.NEUTRAL,
     **{stance: stance for stance in Evidence.Stance.values},
 }
-MAX_BYTES = 10 * 1024 * 1024
 _SCHEME = re.compile(r"https?://", re.IGNORECASE)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, no header, mapping)."""
+# Formats offered when a date column is not ISO: each that reads every value is named.
+DATE_FORMATS = (
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%d.%m.%y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%Y/%m/%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%m/%d/%y %H:%M",
+    "%d/%m/%Y %H:%M",
+)
+_DATE_PARTS = (("%d", "%j"), ("%m", "%b", "%B", "%j"), ("%y", "%Y"))
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,8 @@ class ColumnMapping:
     columns: dict[str, str]
     verdicts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VERDICTS))
     stances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STANCES))
+    # strftime format of the date column's non-ISO values; empty: ISO or UUIDs only.
+    date_format: str = ""
 
     @classmethod
     def guess(cls, headers: list[str], **overrides) -> "ColumnMapping":
@@ -124,6 +147,22 @@ class ColumnMapping:
         for value, stance in self.stances.items():
             if stance not in Evidence.Stance.values:
                 raise ImportFileError(f"Stance '{value}' maps to '{stance}', not a stance.")
+        if self.date_format:
+            check_date_format(self.date_format)
+
+
+def check_date_format(date_format: str) -> None:
+    """A strftime format that names at least a day, month and year, and reads back."""
+    if not all(any(code in date_format for code in codes) for codes in _DATE_PARTS):
+        raise ImportFileError(
+            f"The date format '{date_format}' needs a day, a month and a year "
+            "(e.g. %m/%d/%y or %d.%m.%Y)."
+        )
+    sample = datetime(2017, 2, 25, 13, 45)
+    try:
+        datetime.strptime(sample.strftime(date_format), date_format)
+    except ValueError:
+        raise ImportFileError(f"The date format '{date_format}' cannot be read back.") from None
 
 
 @dataclass
@@ -137,6 +176,7 @@ class Row:
     title: str
     stance: str
     date: datetime | None
+    claimant: str = ""
 
 
 @dataclass
@@ -160,6 +200,7 @@ class ImportReport:
     warnings: list[Issue] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     seconds: float = 0.0
+    dialect: str = ""
 
     @property
     def ok(self) -> bool:
@@ -178,42 +219,6 @@ class ImportReport:
             f"{self.verdicts_set} verdicts; {len(self.warnings)} warnings, "
             f"{len(self.errors)} errors"
         )
-
-
-def read_csv(data: bytes | str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and the rows of a CSV file, each row with the line it starts on."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_BYTES:
-            raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(
-                f"The file is not UTF-8 text (byte {exc.start}): save it as CSV UTF-8."
-            ) from None
-    else:
-        text = data.removeprefix("\ufeff")
-    if not text.strip():
-        raise ImportFileError("The file is empty.")
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        headers = [h.strip() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        raise ImportFileError("The file has no header row.") from None
-    rows = []
-    line = reader.line_num + 1
-    try:
-        for values in reader:
-            if any(v.strip() for v in values):
-                rows.append((line, dict(zip(headers, values, strict=False))))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise ImportFileError(f"line {line}: the file is not valid CSV ({exc}).") from None
-    return headers, rows
 
 
 def repair_url(raw: str) -> tuple[str, str]:
@@ -236,15 +241,24 @@ def repair_url(raw: str) -> tuple[str, str]:
     return url, ""
 
 
-def parse_when(value: str) -> datetime | None:
-    """An ISO date or date-time (UTC unless it says otherwise), or a version-1 UUID's time."""
+def parse_when(value: str, date_format: str = "") -> datetime | None:
+    """A date or date-time (UTC unless it says otherwise): ISO always, else in
+    `date_format` (strftime) when given, else a version-1 UUID's time. Nothing else is
+    guessed: `2/3/17` is February or March only once the format says which."""
     value = value.strip()
     if not value:
         return None
-    try:
-        when = parse_datetime(value)
-    except ValueError:
-        when = None
+    when = None
+    if date_format and not _ISO_START.match(value):
+        try:
+            when = datetime.strptime(value, date_format)
+        except ValueError:
+            raise ValueError(f"'{value}' does not match the date format {date_format}.") from None
+    if when is None:
+        try:
+            when = parse_datetime(value)
+        except ValueError:
+            when = None
     if when is None:
         try:
             day = parse_date(value)
@@ -256,7 +270,9 @@ def parse_when(value: str) -> datetime | None:
         try:
             uid = uuid.UUID(value)
         except ValueError:
-            raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD).") from None
+            raise ValueError(
+                f"'{value}' is not an ISO date (YYYY-MM-DD): give the column's date format."
+            ) from None
         if uid.version != 1:
             raise ValueError(f"'{value}' is a UUID without a time in it (not version 1).")
         # Version-1 UUIDs count 100 ns intervals since 1582-10-15.
@@ -264,6 +280,60 @@ def parse_when(value: str) -> datetime | None:
     if timezone.is_naive(when):
         when = timezone.make_aware(when, UTC)
     return when
+
+
+def date_formats_fitting(values: list[str]) -> list[str]:
+    """The formats of DATE_FORMATS that read every one of `values` (non-ISO ones)."""
+    values = [v.strip() for v in values if v.strip() and not _ISO_START.match(v.strip())]
+    fitting = []
+    for date_format in DATE_FORMATS:
+        try:
+            for value in values:
+                datetime.strptime(value, date_format)
+        except ValueError:
+            continue
+        fitting.append(date_format)
+    return fitting if values else []
+
+
+def _date_hint(raw_rows, mapping: "ColumnMapping") -> Issue | None:
+    """One file-level error naming the formats a non-ISO date column fits, when no format
+    was given: the rows' errors alone would not say what to type."""
+    column = mapping.columns.get("date")
+    if not column or mapping.date_format:
+        return None
+    odd = []
+    for _, row in raw_rows:
+        value = (row.get(column) or "").strip()
+        if value and not _ISO_START.match(value) and not _is_uuid(value):
+            odd.append(value)
+    return _fits_message(column, odd) if odd else None
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _fits_message(column: str, values: list[str]) -> Issue:
+    fitting = date_formats_fitting(values)
+    if len(fitting) == 1:
+        advice = f"every value reads as {fitting[0]}: give --date-format '{fitting[0]}'"
+    elif fitting:
+        advice = (
+            f"the values read as any of {', '.join(fitting)}, so which one is meant cannot be "
+            "told from the file: give the right --date-format"
+        )
+    else:
+        advice = "give its format with --date-format (strftime, e.g. %d.%m.%Y)"
+    return Issue(
+        0,
+        f"the date column '{column}' is not ISO (e.g. '{values[0].strip()}'); {advice}, "
+        "or ignore the column with --map date=",
+    )
 
 
 def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report) -> Row | None:
@@ -303,12 +373,15 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
         elif not stance:
             errors.append(f"the stance '{stance_raw}' is not mapped to a stance")
     try:
-        date = parse_when(get("date"))
+        date = parse_when(get("date"), mapping.date_format)
     except ValueError as exc:
         errors.append(str(exc))
         date = None
     if date and date > timezone.now():
         errors.append("the date is in the future")
+    claimant = " ".join(get("claimant").split())
+    if len(claimant) > CLAIMANT_MAX:
+        errors.append(f"the claimant is longer than {CLAIMANT_MAX} characters")
     if errors:
         report.errors.extend(Issue(line, message) for message in errors)
         return None
@@ -322,6 +395,7 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
         title=get("title"),
         stance=stance,
         date=date,
+        claimant=claimant,
     )
 
 
@@ -348,6 +422,13 @@ def _plan(rows: list[Row], report: ImportReport) -> list[PlannedClaim]:
                 Issue(row.line, f"the verdict differs from line {first.line} for the same claim")
             )
             continue
+        if row.claimant and first.claimant and row.claimant != first.claimant:
+            report.errors.append(
+                Issue(row.line, f"the claimant differs from line {first.line} for the same claim")
+            )
+            continue
+        if row.claimant and not first.claimant:
+            first.claimant = row.claimant
         planned.rows.append(row)
     for planned in claims.values():
         seen: dict[str, Row] = {}
@@ -415,6 +496,7 @@ def _write(
                 claim = services.claim_create(
                     statement=first.statement,
                     external_id=first.external_id,
+                    claimant=first.claimant,
                     first_seen_at=min(dates) if dates else None,
                     actor=actor,
                 )
@@ -496,8 +578,26 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
+def preview(table: Table, mapping: ColumnMapping, *, limit: int = 5) -> list[dict]:
+    """The first rows as the import reads them (dates parsed), each with its own errors,
+    so a wrong date format or column shows before anything is imported."""
+    rows = []
+    for line, values in table.rows[:limit]:
+        scratch = ImportReport(name="", dry_run=True)
+        row = _clean_row(line, values, mapping, scratch)
+        rows.append(
+            {
+                "line": line,
+                "row": row,
+                "date": row.date.isoformat() if row and row.date else "",
+                "errors": [issue.message for issue in scratch.errors],
+            }
+        )
+    return rows
+
+
 def import_claims(
-    data: bytes | str,
+    data: bytes | str | Table,
     *,
     name: str,
     mapping: ColumnMapping | None = None,
@@ -507,21 +607,27 @@ def import_claims(
     dry_run: bool = False,
     check: bool = False,
 ) -> ImportReport:
-    """Import a CSV file (see the module docstring); nothing is written unless it all is.
+    """Import a spreadsheet (see the module docstring); nothing is written unless it all is.
 
-    `mapping` defaults to a guess from the headers; `verdicts` and `stances` are added
-    to (and override) its value mappings. `name` is how verdict rationales cite the
-    import. Raises ImportFileError when the file as a whole cannot be read.
+    `data` is the file's bytes (read with the detected dialect) or a Table already read
+    with `read_table` (to choose the delimiter, encoding or sheet). `mapping` defaults to
+    a guess from the headers; `verdicts` and `stances` are added to (and override) its
+    value mappings. `name` is how verdict rationales cite the import. Raises
+    ImportFileError when the file as a whole cannot be read.
     """
     started = time.monotonic()
     report = ImportReport(name=name, dry_run=dry_run)
-    headers, raw_rows = read_csv(data)
-    mapping = mapping or ColumnMapping.guess(headers)
+    table = data if isinstance(data, Table) else read_table(data)
+    report.dialect = table.dialect
+    mapping = mapping or ColumnMapping.guess(table.headers)
     mapping.verdicts.update({k.strip().lower(): v for k, v in (verdicts or {}).items()})
     mapping.stances.update({k.strip().lower(): v for k, v in (stances or {}).items()})
-    mapping.check(headers)
-    report.rows = len(raw_rows)
-    cleaned = [_clean_row(line, values, mapping, report) for line, values in raw_rows]
+    mapping.check(table.headers)
+    report.rows = len(table.rows)
+    hint = _date_hint(table.rows, mapping)
+    if hint:
+        report.errors.append(hint)
+    cleaned = [_clean_row(line, values, mapping, report) for line, values in table.rows]
     planned = _plan([row for row in cleaned if row is not None], report)
     if not report.errors:
         with transaction.atomic():

@@ -18,6 +18,8 @@ NOTE_MAX = 5_000
 COMMENT_MAX = 5_000
 RATIONALE_MAX = 10_000
 REASON_MAX = 500
+# Who made a claim, as ClaimReview's itemReviewed.author names them.
+CLAIMANT_MAX = 200
 
 
 class Tag(models.Model):
@@ -55,6 +57,8 @@ class Claim(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     statement = models.TextField()
     context = models.TextField(blank=True)
+    # Who made the claim: an outlet, a person, "Turkish media" (ClaimReview's author).
+    claimant = models.CharField(max_length=CLAIMANT_MAX, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNVERIFIED)
     rationale = models.TextField(blank=True)
     confidence = models.CharField(

@@ -19,6 +19,7 @@ from sources.models import Source
 from sources.services import source_get_or_create
 
 from .models import (
+    CLAIMANT_MAX,
     COMMENT_MAX,
     CONTEXT_MAX,
     NOTE_MAX,
@@ -83,6 +84,10 @@ def _clean_statement(statement: str) -> str:
     return _text("statement", statement, STATEMENT_MAX)
 
 
+def _clean_claimant(claimant: str) -> str:
+    return _text("claimant", " ".join((claimant or "").split()), CLAIMANT_MAX)
+
+
 def _clean_tags(tags: Iterable[str] | str) -> list[str]:
     if isinstance(tags, str):
         tags = tags.split(",")
@@ -120,6 +125,7 @@ def claim_create(
     *,
     statement: str,
     context: str = "",
+    claimant: str = "",
     tags: Iterable[str] | str = (),
     first_seen_at: datetime | None = None,
     resolves_at: datetime | None = None,
@@ -130,6 +136,7 @@ def claim_create(
     """Log a claim. `created_at` is for imports and the demo, which retell the past."""
     perms.require(actor, perms.ADD_CLAIM)
     statement = _clean_statement(statement)
+    claimant = _clean_claimant(claimant)
     tag_names = _clean_tags(tags)
     _check_dates(first_seen_at, resolves_at)
     created_at = created_at or timezone.now()
@@ -139,6 +146,7 @@ def claim_create(
         last_activity_at=created_at,
         statement=statement,
         context=_text("context", context, CONTEXT_MAX),
+        claimant=claimant,
         first_seen_at=first_seen_at,
         resolves_at=resolves_at,
         external_id=(external_id or "").strip(),
@@ -149,7 +157,7 @@ def claim_create(
         claim,
         ClaimEvent.Kind.CREATED,
         actor,
-        {"statement": statement, "tags": tag_names},
+        {"statement": statement, "tags": tag_names, "claimant": claimant},
         at=created_at,
     )
     return claim
@@ -175,15 +183,18 @@ def claim_update(
     actor: AbstractBaseUser | None,
     statement: str | None = None,
     context: str | None = None,
+    claimant: str | None = None,
     tags: Iterable[str] | str | None = None,
     first_seen_at: datetime | None = None,
     resolves_at: datetime | None = None,
 ) -> Claim:
-    """Edit a claim's statement, context, tags and dates; the event keeps before and after."""
+    """Edit a claim's statement, context, claimant, tags and dates; the event keeps before
+    and after."""
     perms.require(actor, perms.CHANGE_CLAIM)
     before = {
         "statement": claim.statement,
         "context": claim.context,
+        "claimant": claim.claimant,
         "tags": sorted(claim.tags.values_list("name", flat=True)),
         "first_seen_at": claim.first_seen_at,
         "resolves_at": claim.resolves_at,
@@ -191,6 +202,7 @@ def claim_update(
     after = {
         "statement": _clean_statement(statement) if statement is not None else claim.statement,
         "context": _text("context", context, CONTEXT_MAX) if context is not None else claim.context,
+        "claimant": _clean_claimant(claimant) if claimant is not None else claim.claimant,
         "tags": sorted(_clean_tags(tags)) if tags is not None else before["tags"],
         "first_seen_at": first_seen_at,
         "resolves_at": resolves_at,
@@ -204,6 +216,7 @@ def claim_update(
         expected_version,
         statement=after["statement"],
         context=after["context"],
+        claimant=after["claimant"],
         first_seen_at=after["first_seen_at"],
         resolves_at=after["resolves_at"],
     )

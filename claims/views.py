@@ -263,6 +263,7 @@ def claim_edit(request, claim):
             initial={
                 "statement": claim.statement,
                 "context": claim.context,
+                "claimant": claim.claimant,
                 "tags": ", ".join(tag.name for tag in claim.tags.all()),
                 "first_seen_at": claim.first_seen_at,
                 "resolves_at": claim.resolves_at,

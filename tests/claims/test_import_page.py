@@ -85,10 +85,33 @@ def test_it_refuses_a_bad_value_mapping(editor_client):
 
 def test_it_refuses_a_file_that_is_not_csv_text(editor_client):
     response = editor_client.post(
-        reverse("claims:import"), {"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00bad")}
+        reverse("claims:import"),
+        {"file": SimpleUploadedFile("x.csv", b"claim\n\x93Caf\xe9\x94 will close\n")},
     )
     assert response.status_code == 422
     assert "not UTF-8" in response.content.decode()
+    assert "cp1252" in response.content.decode()
+
+
+def test_it_reads_a_cp1252_file_when_told_its_encoding(editor_client):
+    response = editor_client.post(
+        reverse("claims:import"),
+        {
+            "file": SimpleUploadedFile("x.csv", b"claim\n\x93Caf\xe9\x94 will close\n"),
+            "encoding": "cp1252",
+        },
+    )
+    review = editor_client.get(response["Location"])
+    assert "Read as: CSV, cp1252 (given)" in review.content.decode()
+    assert "\u201cCafé\u201d will close" in review.content.decode()
+
+
+def test_it_says_so_when_the_file_has_a_header_and_no_rows(editor_client):
+    response = editor_client.post(
+        reverse("claims:import"), {"file": SimpleUploadedFile("x.csv", b"claim,url\n")}
+    )
+    assert response.status_code == 422
+    assert "no rows" in response.content.decode()
 
 
 def test_it_lets_only_editors_import(analyst_client, client, outsider):
@@ -113,7 +136,7 @@ def test_it_forgets_uploads_nobody_imported_within_a_day(editor_client):
     from claims.import_views import IMPORT_DIR
 
     first = upload(editor_client)["Location"]
-    old = IMPORT_DIR / (first.rstrip("/").rsplit("/", 1)[1] + ".csv")
+    old = IMPORT_DIR / (first.rstrip("/").rsplit("/", 1)[1] + ".upload")
     a_day_ago = time.time() - 25 * 3600
     os.utime(old, (a_day_ago, a_day_ago))
     upload(editor_client)

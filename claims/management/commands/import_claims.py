@@ -1,11 +1,19 @@
-"""manage.py import_claims FILE: import claims, evidence and verdicts from a CSV file."""
+"""manage.py import_claims FILE: import claims, evidence and verdicts from a spreadsheet
+(CSV in any common dialect, .xlsx, .xls, .ods)."""
 
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.imports import FIELDS, ColumnMapping, ImportFileError, import_claims, read_csv
+from claims.imports import (
+    FIELDS,
+    ColumnMapping,
+    ImportFileError,
+    check_date_format,
+    import_claims,
+    read_table,
+)
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -20,8 +28,9 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 class Command(BaseCommand):
     help = (
-        "Import claims with their sources and verdicts from a CSV file, all or nothing. "
-        "Columns are recognised by name (see docs/import.md) unless mapped with --map."
+        "Import claims with their sources and verdicts from a CSV, .xlsx, .xls or .ods file, "
+        "all or nothing. Columns are recognised by name (see docs/import.md) unless mapped "
+        "with --map."
     )
 
     def add_arguments(self, parser):
@@ -31,7 +40,30 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="FIELD=COLUMN",
-            help=f"Map a column to a field ({', '.join(FIELDS)}); repeatable.",
+            help=(
+                f"Map a column to a field ({', '.join(FIELDS)}); repeatable. "
+                "An empty COLUMN ignores the field: --map date="
+            ),
+        )
+        parser.add_argument(
+            "--date-format",
+            default="",
+            metavar="FORMAT",
+            help="strftime format of the date column's values, e.g. %%m/%%d/%%y or %%d.%%m.%%Y "
+            "(ISO dates are always read).",
+        )
+        parser.add_argument(
+            "--delimiter",
+            default="",
+            help="CSV delimiter, e.g. ';' or tab (default: detected).",
+        )
+        parser.add_argument(
+            "--encoding",
+            default="",
+            help="CSV encoding, e.g. cp1252 (default: UTF-8 or UTF-16, told by the BOM).",
+        )
+        parser.add_argument(
+            "--sheet", default="", metavar="NAME", help="Workbook sheet (default: the first)."
         )
         parser.add_argument(
             "--verdict",
@@ -71,11 +103,20 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No user named {options['username']!r}.")
         try:
-            headers, _ = read_csv(data)
-            mapping = ColumnMapping.guess(headers)
-            mapping.columns.update(_pairs(options["map"], "--map"))
-            report = import_claims(
+            table = read_table(
                 data,
+                delimiter=options["delimiter"],
+                encoding=options["encoding"],
+                sheet=options["sheet"],
+            )
+            self.stdout.write(f"Read as: {table.dialect}")
+            mapping = ColumnMapping.guess(table.headers)
+            mapping.columns.update(_pairs(options["map"], "--map"))
+            if options["date_format"]:
+                check_date_format(options["date_format"])
+                mapping.date_format = options["date_format"]
+            report = import_claims(
+                table,
                 name=file.name,
                 mapping=mapping,
                 verdicts=_pairs(options["verdict"], "--verdict"),
@@ -86,8 +127,13 @@ class Command(BaseCommand):
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
-        columns = ", ".join(f"{name}={column}" for name, column in mapping.columns.items())
+        columns = ", ".join(
+            f"{name}={column}" if column else f"{name} ignored"
+            for name, column in mapping.columns.items()
+        )
         self.stdout.write(f"Columns: {columns}")
+        if mapping.date_format:
+            self.stdout.write(f"Dates: {mapping.date_format} (and ISO)")
         for issue in report.warnings:
             self.stdout.write(self.style.WARNING(f"warning: {issue}"))
         for issue in report.errors:

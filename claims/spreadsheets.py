@@ -1,0 +1,319 @@
+"""Reading a spreadsheet as analysts bring it: CSV in any common dialect, .xlsx, .xls or .ods.
+
+`read_table` turns the bytes of an upload into a header and rows of text, used by the
+import command and the upload page alike:
+
+1. Tell the format from the first bytes, not the file name: a zip holding
+   `[Content_Types].xml` is an Excel workbook, one whose `mimetype` says so is an
+   OpenDocument spreadsheet, an OLE2 file is a legacy .xls; anything else is CSV.
+2. CSV: decode (a BOM decides UTF-8 or UTF-16; otherwise UTF-8, or UTF-16 without a
+   BOM when every other byte is zero; any other encoding must be named, because cp1252,
+   latin-1 and friends all decode anything and guessing among them is guessing), detect
+   the delimiter with clevercsv's consistency measure (not `csv.Sniffer`, which guesses
+   the quoting too and gets doubled quotes wrong), then read with RFC 4180 quoting as
+   spreadsheet programs write it, always: `"` quotes, `""` inside quotes is one quote,
+   quoted fields may hold delimiters and newlines.
+3. Workbooks (python-calamine): the first sheet or the one named; cells become text
+   (dates as ISO, whole numbers without `.0`, formulas as their computed values). Title
+   rows above the table (a single cell, often merged across) are skipped; the header row
+   is the first with two or more values, extended down over header cells merged
+   vertically, and a header merged across columns names each column it covers
+   ("Source" over "URL" and "Stance" gives "Source URL", "Source Stance").
+4. Headers: blank ones are named `column N`, repeated ones get ` (2)`; columns with
+   neither a header nor any value (trailing separators) are dropped.
+
+Every choice made is described in `Table.dialect`, which the command prints and the page
+shows, and each can be overridden (`delimiter`, `encoding`, `sheet`).
+"""
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import clevercsv
+import python_calamine
+
+MAX_BYTES = 10 * 1024 * 1024
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# What clevercsv looks at: enough lines to see the pattern, little enough to stay fast.
+SNIFF_CHARS = 64 * 1024
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, encoding, no header, mapping)."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    # (the row's number in the file: CSV line or sheet row, header = its own number; values)
+    rows: list[tuple[int, dict[str, str]]]
+    format: str  # csv, xlsx, xls, ods
+    dialect: str  # how it was read, in words
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    sheets: list[str] = field(default_factory=list)
+
+
+def read_table(
+    data: bytes | str,
+    *,
+    delimiter: str = "",
+    encoding: str = "",
+    sheet: str = "",
+) -> Table:
+    """The header and rows of a CSV file or a workbook's sheet (see the module docstring)."""
+    if isinstance(data, str):
+        return _read_csv_text(data.removeprefix("\ufeff"), delimiter, "text")
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if not data.strip():
+        raise ImportFileError("The file is empty.")
+    kind = _workbook_kind(data)
+    if kind:
+        return _read_workbook(data, kind, sheet)
+    if sheet:
+        raise ImportFileError("Only a workbook (.xlsx, .xls, .ods) has sheets; this is CSV.")
+    text, encoding_name = _decode(data, encoding)
+    return _read_csv_text(text, delimiter, encoding_name)
+
+
+def _workbook_kind(data: bytes) -> str:
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if not data.startswith(b"PK\x03\x04"):
+        return ""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" in names:
+                return "xlsx"
+            if "mimetype" in names and b"spreadsheet" in archive.read("mimetype"):
+                return "ods"
+    except zipfile.BadZipFile:
+        raise ImportFileError("The file looks like a workbook but is damaged.") from None
+    raise ImportFileError("This zip file is not a spreadsheet (.xlsx or .ods).")
+
+
+# ---- CSV ------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, encoding: str) -> tuple[str, str]:
+    if encoding:
+        try:
+            codec = codecs.lookup(encoding)
+        except LookupError:
+            raise ImportFileError(f"Unknown encoding '{encoding}'.") from None
+        try:
+            text = data.decode(codec.name)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"The file is not {encoding} (byte {exc.start}): check the encoding."
+            ) from None
+        return text.removeprefix("\ufeff"), f"{codec.name} (given)"
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data[3:], "utf-8"), "UTF-8 with BOM"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16"), "UTF-16 with BOM"
+    zeros_even, zeros_odd = data[:4096:2].count(0), data[1:4096:2].count(0)
+    half = len(data[:4096]) // 4
+    if zeros_odd > half and not zeros_even:
+        return _strict(data, "utf-16-le"), "UTF-16 little-endian, no BOM"
+    if zeros_even > half and not zeros_odd:
+        return _strict(data, "utf-16-be"), "UTF-16 big-endian, no BOM"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"The file is not UTF-8 (byte {exc.start} is 0x{data[exc.start]:02x}). Name its "
+            "encoding: a CSV saved by Excel on Windows as plain 'CSV' is usually cp1252 "
+            "(--encoding cp1252, or the Encoding field); or save it as 'CSV UTF-8'."
+        ) from None
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"The file is not valid {encoding} (byte {exc.start}).") from None
+
+
+def _detect_delimiter(text: str) -> str:
+    sample = text[:SNIFF_CHARS]
+    if len(text) > SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n") + 1]
+    try:
+        dialect = clevercsv.Detector().detect(sample, delimiters=list(DELIMITERS))
+    except Exception:  # clevercsv gives up on text it cannot score; the default stands
+        dialect = None
+    if dialect is None or dialect.delimiter not in DELIMITERS:
+        return ","
+    return dialect.delimiter
+
+
+def _read_csv_text(text: str, delimiter: str, encoding_name: str) -> Table:
+    if not text.strip():
+        raise ImportFileError("The file is empty.")
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    if delimiter and len(delimiter) != 1:
+        raise ImportFileError(f"The delimiter must be one character, not '{delimiter}'.")
+    how = "given" if delimiter else "detected"
+    delimiter = delimiter or _detect_delimiter(text)
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar='"',
+        doublequote=True,
+        quoting=csv.QUOTE_MINIMAL,
+        strict=False,
+    )
+    lines: list[tuple[int, list[str]]] = []
+    line = 1
+    try:
+        for values in reader:
+            lines.append((line, values))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFileError(f"line {line}: the file is not valid CSV ({exc}).") from None
+    while lines and not any(v.strip() for v in lines[0][1]):
+        lines.pop(0)
+    if not lines:
+        raise ImportFileError("The file has no header row.")
+    headers, rows = _table(lines[0][1], lines[1:])
+    name = DELIMITERS.get(delimiter, repr(delimiter))
+    return Table(
+        headers=headers,
+        rows=rows,
+        format="csv",
+        dialect=f"CSV, {encoding_name}, {name} separated ({how}), RFC 4180 quotes",
+        encoding=encoding_name,
+        delimiter=delimiter,
+    )
+
+
+# ---- workbooks ------------------------------------------------------------------------
+
+
+def _read_workbook(data: bytes, kind: str, sheet: str) -> Table:
+    try:
+        book = python_calamine.load_workbook(io.BytesIO(data))
+        names = list(book.sheet_names)
+        if not names:
+            raise ImportFileError("The workbook has no sheets.")
+        if sheet and sheet not in names:
+            raise ImportFileError(
+                f"The workbook has no sheet '{sheet}'; it has {', '.join(names)}."
+            )
+        chosen = sheet or names[0]
+        grid = book.get_sheet_by_name(chosen)
+        cells = grid.to_python(skip_empty_area=False)
+        merged = list(grid.merged_cell_ranges or [])
+    except ImportFileError:
+        raise
+    except Exception as exc:  # calamine's errors are many kinds; all mean "unreadable"
+        raise ImportFileError(f"The {kind} file cannot be read ({exc}).") from None
+    values = [[_cell_text(cell) for cell in row] for row in cells]
+    start = next((i for i, row in enumerate(values) if sum(1 for v in row if v) >= 2), None)
+    if start is None:
+        raise ImportFileError(f"Sheet '{chosen}' has no header row (two or more names).")
+    header_rows = _header_rows(values, start, merged)
+    width = max(len(row) for row in values)
+    header = []
+    for column in range(width):
+        parts: list[str] = []
+        for index in range(start, start + header_rows):
+            part = _merged_value(values, index, column, merged)
+            if part and part not in parts:
+                parts.append(part)
+        header.append(" ".join(parts))
+    rows = [(index + 1, row) for index, row in enumerate(values) if index >= start + header_rows]
+    headers, table_rows = _table(header, rows)
+    rows_note = f"header in row {start + 1}" + (
+        f"-{start + header_rows}" if header_rows > 1 else ""
+    )
+    chosen_how = "given" if sheet else "the first"
+    return Table(
+        headers=headers,
+        rows=table_rows,
+        format=kind,
+        dialect=f"{kind} workbook, sheet '{chosen}' ({chosen_how} of {len(names)}), {rows_note}",
+        sheet=chosen,
+        sheets=names,
+    )
+
+
+def _header_rows(values: list[list[str]], start: int, merged) -> int:
+    """How many rows the header takes: down to the last row a header cell is merged over."""
+    bottom = start
+    for (row0, _col0), (row1, _col1) in merged:
+        if row0 == start:
+            bottom = max(bottom, row1)
+    return bottom - start + 1
+
+
+def _merged_value(values: list[list[str]], row: int, column: int, merged) -> str:
+    for (row0, col0), (row1, col1) in merged:
+        if row0 <= row <= row1 and col0 <= column <= col1:
+            row, column = row0, col0
+            break
+    cells = values[row] if row < len(values) else []
+    return cells[column].strip() if column < len(cells) else ""
+
+
+def _cell_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, datetime):
+        return cell.isoformat() if cell.time() != time() else cell.date().isoformat()
+    if isinstance(cell, date | time):
+        return cell.isoformat()
+    if isinstance(cell, timedelta):
+        return str(cell)
+    return str(cell)
+
+
+# ---- both -----------------------------------------------------------------------------
+
+
+def _table(
+    header: list[str], lines: list[tuple[int, list[str]]]
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Name the columns, drop the ones with no name and no values, keep non-empty rows."""
+    width = max([len(header), *(len(values) for _, values in lines)])
+    header = [h.strip() for h in header] + [""] * (width - len(header))
+    used = [
+        column
+        for column in range(width)
+        if header[column]
+        or any(column < len(values) and values[column].strip() for _, values in lines)
+    ]
+    names: list[str] = []
+    for column in used:
+        name = header[column] or f"column {column + 1}"
+        base, n = name, 2
+        while name in names:
+            name, n = f"{base} ({n})", n + 1
+        names.append(name)
+    rows = []
+    for number, values in lines:
+        if not any(v.strip() for v in values):
+            continue
+        rows.append(
+            (
+                number,
+                {
+                    name: values[column] if column < len(values) else ""
+                    for name, column in zip(names, used, strict=True)
+                },
+            )
+        )
+    return names, rows
