@@ -75,6 +75,10 @@ def read_table(
         raise ImportFileError("The file is empty.")
     kind = _workbook_kind(data)
     if kind:
+        if delimiter or encoding:
+            raise ImportFileError(
+                f"This is a {kind} workbook: a workbook has no delimiter or encoding to give."
+            )
         return _read_workbook(data, kind, sheet)
     if sheet:
         raise ImportFileError("Only a workbook (.xlsx, .xls, .ods) has sheets; this is CSV.")
@@ -220,7 +224,10 @@ def _read_workbook(data: bytes, kind: str, sheet: str) -> Table:
     values = [[_cell_text(cell) for cell in row] for row in cells]
     start = next((i for i, row in enumerate(values) if sum(1 for v in row if v) >= 2), None)
     if start is None:
-        raise ImportFileError(f"Sheet '{chosen}' has no header row (two or more names).")
+        others = f" The workbook's sheets: {', '.join(names)}." if len(names) > 1 else ""
+        raise ImportFileError(
+            f"Sheet '{chosen}' has no header row (a row with two or more names).{others}"
+        )
     header_rows = _header_rows(values, start, merged)
     width = max(len(row) for row in values)
     header = []
