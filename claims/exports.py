@@ -34,6 +34,8 @@ CSV_COLUMNS = [
     "added_at",
     "needs_review",
 ]
+# Google's advice for claimReviewed: a short summary, under 75 characters.
+CLAIM_REVIEWED_MAX = 75
 # Where a verdict sits on ClaimReview's 1 (false) .. 5 (true) scale; `alternateName`
 # carries the verdict in words, which is what readers and search engines show.
 RATING = {
@@ -143,11 +145,29 @@ def earliest_appearance(claim: Claim) -> Evidence | None:
     return evidence.exclude(stance=Evidence.Stance.DENIES).first() or evidence.first()
 
 
+def short_statement(statement: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
+    """The statement cut at a word to fit `limit` characters, with an ellipsis."""
+    if len(statement) <= limit:
+        return statement
+    cut = statement[: limit - 1].rstrip()
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")].rstrip(" ,;:-–")
+    return cut + "…"
+
+
 def claim_review(claim: Claim, base_url: str = "") -> dict | None:
-    """The schema.org ClaimReview of a claim with a verdict, or None without one."""
+    """The schema.org ClaimReview of a claim with a verdict, or None without one.
+
+    Google's ClaimReview guidance decides the shape: `claimReviewed` is a summary under
+    75 characters (the full statement is `itemReviewed.text`), the claim's claimant is
+    `itemReviewed.author`, and the review's author is the publisher named by SITE_NAME
+    at SITE_URL.
+    """
     if not claim.has_verdict or claim.status not in RATING:
         return None
-    item = {"@type": "Claim"}
+    item = {"@type": "Claim", "text": claim.statement}
+    if claim.claimant:
+        item["author"] = {"@type": "Organization", "name": claim.claimant}
     first = earliest_appearance(claim)
     if claim.first_seen_at:
         item["datePublished"] = claim.first_seen_at.date().isoformat()
@@ -164,12 +184,12 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": claim_url(claim, base_url),
-        "claimReviewed": claim.statement,
+        "claimReviewed": short_statement(claim.statement),
         "datePublished": (claim.verdict_at or claim.updated_at).date().isoformat(),
         "author": {
             "@type": "Organization",
-            "name": "Claimwatch",
-            "url": (base_url or settings.SITE_URL).rstrip("/") + "/",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL + "/",
         },
         "reviewRating": {
             "@type": "Rating",

@@ -75,6 +75,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Demo users' password for seed_demo; generated and printed when unset.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Who publishes the fact checks: the author of every ClaimReview (with SITE_URL).
+SITE_NAME = os.environ.get("SITE_NAME", "").strip() or "Claimwatch"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -96,11 +96,15 @@ def test_it_answers_404_for_an_unknown_code(analyst_api):
 
 def test_it_creates_a_claim_through_the_service(analyst_api, analyst):
     response = analyst_api.post(
-        LIST, {"statement": "  The  ministers met. ", "tags": ["SCO"]}, format="json"
+        LIST,
+        {"statement": "  The  ministers met. ", "tags": ["SCO"], "claimant": " Turkish  media"},
+        format="json",
     )
     assert response.status_code == 201
     claim = Claim.objects.get(code=response.json()["code"])
     assert claim.statement == "The ministers met."
+    assert claim.claimant == "Turkish media"
+    assert response.json()["claimant"] == "Turkish media"
     assert claim.created_by == analyst
     assert claim.events.get().kind == ClaimEvent.Kind.CREATED
 

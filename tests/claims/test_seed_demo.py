@@ -24,6 +24,7 @@ def test_it_tells_the_sco_story(settings, capsys):
     call_command("seed_demo")
     meeting = Claim.objects.get(statement__startswith="Pakistan's Defence Minister Khawaja Asif")
     assert meeting.status == "denied"
+    assert meeting.claimant == "Turkish media"
     stances = set(meeting.evidence.values_list("stance", flat=True))
     assert stances == {"supports", "denies", "neutral"}
     assert Outlet.objects.get(domain="mofa.gov.pk").kind == "official"

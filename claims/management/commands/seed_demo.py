@@ -47,6 +47,7 @@ MEETING = (
 CLAIMS = [
     {
         "statement": MEETING,
+        "claimant": "Turkish media",
         "context": (
             "Turkish media reported the possibility of the first face-to-face meeting between "
             "the two defence ministers since the May 2025 military standoff."
@@ -93,6 +94,7 @@ CLAIMS = [
             "Khawaja Asif has arrived in Qingdao to lead Pakistan's delegation at the SCO "
             "Defence Ministers' Meeting."
         ),
+        "claimant": "Pakistan's Foreign Office",
         "context": "",
         "tags": ["sco", "pakistan"],
         "first_seen_at": datetime(2025, 6, 25, 6, 0, tzinfo=UTC),
@@ -118,6 +120,7 @@ CLAIMS = [
             "Rajnath Singh is scheduled to hold bilateral meetings with the defence ministers "
             "of China and Russia in Qingdao."
         ),
+        "claimant": "Turkish media",
         "context": "Reported by Turkish media; India's Ministry of Defence had not confirmed it.",
         "tags": ["sco", "india"],
         "first_seen_at": datetime(2025, 6, 24, 12, 0, tzinfo=UTC),
@@ -144,6 +147,7 @@ CLAIMS = [
             "National Security Advisor Lt Gen Asim Malik attended the 20th meeting of SCO "
             "Security Council secretaries in Beijing."
         ),
+        "claimant": "Xinhua",
         "context": "",
         "tags": ["sco", "pakistan"],
         "first_seen_at": datetime(2025, 6, 24, 15, 0, tzinfo=UTC),
@@ -199,6 +203,7 @@ class Command(BaseCommand):
                 claim = services.claim_create(
                     statement=spec["statement"],
                     context=spec["context"],
+                    claimant=spec["claimant"],
                     tags=spec["tags"],
                     first_seen_at=spec["first_seen_at"],
                     resolves_at=spec["resolves_at"],

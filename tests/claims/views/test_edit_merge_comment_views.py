@@ -15,6 +15,7 @@ def test_it_edits_a_claim_and_keeps_before_and_after(analyst_client, claim):
         {
             "statement": "The ministers will not meet.",
             "context": claim.context,
+            "claimant": "<b>Turkish</b> media",
             "tags": "sco, defence",
             "version": claim.version,
         },
@@ -22,8 +23,10 @@ def test_it_edits_a_claim_and_keeps_before_and_after(analyst_client, claim):
     assert response.status_code == 302
     event = ClaimEvent.objects.get(kind="edited")
     assert event.payload["after"]["statement"] == "The ministers will not meet."
+    assert event.payload["after"]["claimant"] == "<b>Turkish</b> media"
     page = analyst_client.get(claim.get_absolute_url()).content.decode()
     assert '<td class="after">The ministers will not meet.</td>' in page
+    assert "Claimed by &lt;b&gt;Turkish&lt;/b&gt; media" in page
 
 
 def test_it_answers_a_stale_edit_with_409_and_keeps_the_text(analyst_client, claim, editor):

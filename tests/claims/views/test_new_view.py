@@ -17,6 +17,7 @@ def test_it_logs_a_claim_and_opens_it(analyst_client):
         {
             "statement": "  The summit   is cancelled. ",
             "context": "Seen on a wire",
+            "claimant": "Turkish media",
             "tags": "SCO, summit, sco",
             "first_seen_at": "2025-06-24T09:00",
             "resolves_at": "2025-06-27T18:00",
@@ -26,6 +27,7 @@ def test_it_logs_a_claim_and_opens_it(analyst_client):
     assert response.status_code == 302
     assert response["Location"] == claim.get_absolute_url()
     assert claim.statement == "The summit is cancelled."
+    assert claim.claimant == "Turkish media"
     assert sorted(t.name for t in claim.tags.all()) == ["sco", "summit"]
     assert claim.resolves_at.isoformat() == "2025-06-27T18:00:00+00:00"
     assert claim.created_by.username == "alice"
