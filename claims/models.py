@@ -295,3 +295,78 @@ class Watch(models.Model):
 
     def __str__(self):
         return f"{self.user} watches {self.claim_id}"
+
+
+class AlertChannel(models.Model):
+    """Where a watcher's alerts go besides mail: an apprise URL (Slack, Teams, Telegram,
+    Matrix, Discord, a JSON or form webhook), owned by one user or by a desk (a group,
+    whose members' watched claims it reports). claims.alerts checks and sends."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alert_channels",
+    )
+    desk = models.ForeignKey(
+        "auth.Group", models.CASCADE, null=True, blank=True, related_name="alert_channels"
+    )
+    label = models.CharField(max_length=100)
+    service = models.CharField(max_length=50)
+    # The apprise URL holds the channel's secret (token, password): shown redacted.
+    url = models.TextField()
+    url_redacted = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["label", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, desk__isnull=True)
+                | Q(user__isnull=True, desk__isnull=False),
+                name="alertchannel_user_or_desk",
+            ),
+            models.CheckConstraint(condition=~Q(url=""), name="alertchannel_url_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class AlertDelivery(models.Model):
+    """One message for one channel, kept until it is sent or given up on (an outbox):
+    a failing channel is retried with backoff on its own and holds up nobody else."""
+
+    channel = models.ForeignKey(AlertChannel, models.CASCADE, related_name="deliveries")
+    title = models.CharField(max_length=250)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "alert deliveries"
+        indexes = [
+            # Due deliveries: AlertDelivery.objects.filter(sent_at=None, failed_at=None,
+            # next_attempt_at__lte=now) (claims.alerts.alerts_claim_due)
+            models.Index(
+                fields=["next_attempt_at"],
+                name="alertdelivery_due_idx",
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} -> {self.channel}"

@@ -10,6 +10,9 @@
 4. Each watch is claimed by moving its `notified_until` to the cutoff with a conditional
    update before its mail goes, so overlapping runs never mail the same events twice; a
    watcher whose mail failed gets their mark back and the events with the next batch.
+5. The same digest goes to the watcher's alert channels (Slack, Teams, ...), and one
+   digest per desk, of every claim its members watch, to the desk's channels: written to
+   the alerts outbox (claims.alerts), which sends each on its own with retries.
 """
 
 import logging
@@ -17,13 +20,15 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .alerts import alerts_queue
 from .exports import claim_url
-from .models import ClaimEvent, Watch
+from .models import AlertChannel, ClaimEvent, Watch
 
 log = logging.getLogger(__name__)
 NOTIFY_KINDS = frozenset({ClaimEvent.Kind.VERDICT_SET, *ClaimEvent.SOURCE_KINDS})
@@ -68,6 +73,19 @@ def notify_watchers(*, now: datetime | None = None) -> int:
         ]
         by_user[watch.user].append((watch, events))
 
+    user_channels = defaultdict(list)
+    for channel in AlertChannel.objects.filter(user__in=by_user):
+        user_channels[channel.user_id].append(channel)
+    desks_of_user = defaultdict(list)
+    for user_id, desk_id in (
+        Group.user_set.through.objects.filter(user__in=by_user, group__alert_channels__isnull=False)
+        .values_list("user_id", "group_id")
+        .distinct()
+    ):
+        desks_of_user[user_id].append(desk_id)
+    # desk id -> claim id -> the claim's digest item, its events merged across members
+    desk_claims: dict[int, dict] = defaultdict(dict)
+
     sent = 0
     for user, items in by_user.items():
         # Claim each watch with a conditional update, as a worker takes a job: zero rows
@@ -84,13 +102,15 @@ def notify_watchers(*, now: datetime | None = None) -> int:
             for watch, events in items
             if events
         ]
-        if claims and user.email and user.has_perm("claims.view_claim"):
+        if not claims or not user.has_perm("claims.view_claim"):
+            continue
+        subject = (
+            f"Claimwatch: {claims[0]['claim'].statement[:60]}"
+            if len(claims) == 1
+            else f"Claimwatch: {len(claims)} claims you watch changed"
+        )
+        if user.email:
             context = {"user": user, "claims": claims, "site_url": settings.SITE_URL}
-            subject = (
-                f"Claimwatch: {claims[0]['claim'].statement[:60]}"
-                if len(claims) == 1
-                else f"Claimwatch: {len(claims)} claims you watch changed"
-            )
             try:
                 send_mail(
                     subject,
@@ -106,4 +126,37 @@ def notify_watchers(*, now: datetime | None = None) -> int:
                     )
                 continue
             sent += 1
+        if user_channels[user.pk]:
+            alerts_queue(
+                channels=user_channels[user.pk],
+                title=subject,
+                body=render_to_string("claims/mail/alert.txt", {"claims": claims}),
+            )
+        for desk_id in desks_of_user[user.pk]:
+            for item in claims:
+                merged = desk_claims[desk_id].setdefault(item["claim"].pk, {**item, "events": {}})
+                merged["events"].update((event.pk, event) for event in item["events"])
+    _queue_desk_alerts(desk_claims)
     return sent
+
+
+def _queue_desk_alerts(desk_claims: dict[int, dict]) -> None:
+    channels = defaultdict(list)
+    for channel in AlertChannel.objects.filter(desk__in=desk_claims).select_related("desk"):
+        channels[channel.desk_id].append(channel)
+    for desk_id, by_claim in desk_claims.items():
+        claims = [
+            {**item, "events": sorted(item["events"].values(), key=lambda e: (e.created_at, e.pk))}
+            for item in by_claim.values()
+        ]
+        desk = channels[desk_id][0].desk
+        title = (
+            f"Claimwatch ({desk.name}): {claims[0]['claim'].statement[:60]}"
+            if len(claims) == 1
+            else f"Claimwatch ({desk.name}): {len(claims)} watched claims changed"
+        )
+        alerts_queue(
+            channels=channels[desk_id],
+            title=title,
+            body=render_to_string("claims/mail/alert.txt", {"claims": claims}),
+        )

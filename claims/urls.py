@@ -2,7 +2,7 @@ from django.urls import path
 
 from api.tokens import api_token
 
-from . import export_views, import_views, views
+from . import alert_views, export_views, import_views, views
 
 app_name = "claims"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("import/", import_views.import_upload, name="import"),
     path("import/<str:token>/", import_views.import_review, name="import_review"),
     path("token/", api_token, name="api_token"),
+    path("alerts/", alert_views.channel_list, name="alerts"),
+    path("alerts/<uuid:code>/test/", alert_views.channel_test, name="alert_test"),
+    path("alerts/<uuid:code>/remove/", alert_views.channel_remove, name="alert_remove"),
     path("feeds/verdicts/", export_views.verdict_feed, name="feed_verdicts"),
     path("feeds/sources/", export_views.source_feed, name="feed_sources"),
     path("<uuid:code>/", views.claim_detail, name="detail"),

@@ -320,7 +320,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "claims.tasks.notify_watchers",
         "schedule": float(envint("NOTIFY_EVERY_SECONDS", "300", minimum=10)),
     },
+    # Alerts to Slack, Teams, Telegram, ... that are due, first tries and retries
+    # (claims.alerts); each is sent by its own task.
+    "deliver-alerts": {
+        "task": "claims.tasks.deliver_alerts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+# Alert channels (claims.alerts): tries per message before giving up, and the longest
+# wait between two tries (the wait doubles from a minute up to it).
+ALERT_MAX_ATTEMPTS = envint("ALERT_MAX_ATTEMPTS", "8", minimum=1)
+ALERT_MAX_BACKOFF_SECONDS = envint("ALERT_MAX_BACKOFF_SECONDS", "3600", minimum=60)
 
 # The guarded fetcher (sources/fetch.py). Loopback and private addresses stay refused
 # unless FETCH_ALLOW_PRIVATE is set, which tests and local demos do; nothing else lifts it.
