@@ -13,6 +13,8 @@ MODELS = [
     "claims/claimevent",
     "claims/tag",
     "claims/watch",
+    "claims/alertchannel",
+    "claims/alertdelivery",
     "sources/source",
     "sources/outlet",
     "sources/snapshot",

@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from claims.models import Claim, Watch
 
+from ..claims import spreadsheet_corpus
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -44,7 +46,7 @@ def test_an_editor_previews_and_imports_a_spreadsheet(browser_user, editor, tmp_
     upload.write_text(CSV)
     page = browser_user(editor)
     page.goto("/claims/import/")
-    page.get_by_label("CSV file").set_input_files(str(upload))
+    page.get_by_label("Spreadsheet").set_input_files(str(upload))
     page.get_by_role("button", name="Upload and map columns").click()
     expect(page.get_by_role("heading", name="Import tracker.csv")).to_be_visible()
     page.get_by_role("button", name="Preview (dry run)").click()
@@ -56,3 +58,21 @@ def test_an_editor_previews_and_imports_a_spreadsheet(browser_user, editor, tmp_
     claim = Claim.objects.get(external_id="c1")
     assert claim.status == "denied"
     assert claim.evidence.count() == 1
+
+
+def test_an_editor_gives_the_date_format_and_sees_the_dates_as_read(browser_user, editor, tmp_path):
+    upload = tmp_path / "export.csv"
+    upload.write_bytes(spreadsheet_corpus.google_sheets_csv())
+    page = browser_user(editor)
+    page.goto("/claims/import/")
+    page.get_by_label("Spreadsheet").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload and map columns").click()
+    expect(page.get_by_text("Read as: CSV, UTF-8, comma separated (detected)")).to_be_visible()
+    expect(page.locator("table.parsed").get_by_text("is not an ISO date").first).to_be_visible()
+    page.get_by_role("textbox", name="Date format").fill("%m/%d/%y")
+    page.get_by_role("button", name="Preview (dry run)").click()
+    expect(page.locator("table.parsed time").first).to_have_text("2025-06-24T00:00:00+00:00")
+    expect(page.get_by_text("would create 3 claims")).to_be_visible()
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url("**/claims/")
+    assert Claim.objects.get(claimant="Le Matin").first_seen_at.date().isoformat() == "2017-02-03"

@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from claims.models import Claim, Evidence
 
+from . import spreadsheet_corpus as corpus
+
 pytestmark = pytest.mark.django_db
 
 CSV = (
@@ -142,3 +144,45 @@ def test_it_forgets_uploads_nobody_imported_within_a_day(editor_client):
     upload(editor_client)
     assert not old.exists()
     assert editor_client.get(first).status_code == 404
+
+
+def test_it_reads_a_workbooks_named_sheet_and_maps_its_columns(editor_client):
+    ods = SimpleUploadedFile("tracker.ods", corpus.libreoffice_ods())
+    response = editor_client.post(reverse("claims:import"), {"file": ods})
+    assert response.status_code == 422
+    assert "The workbook&#x27;s sheets: Read me, Claims" in response.content.decode()
+
+    ods.seek(0)
+    response = editor_client.post(reverse("claims:import"), {"file": ods, "sheet": "Claims"})
+    review_url = response["Location"]
+    page = editor_client.get(review_url).content.decode()
+    assert "Read as: ods workbook, sheet &#x27;Claims&#x27; (given of 2)" in page
+    assert '<time datetime="2025-06-24T00:00:00+00:00">' in page  # date cells need no format
+    form = {
+        "col_claim": "Claim",
+        "col_external_id": "Claim ID",
+        "col_claimant": "Claimed by",
+        "col_verdict": "Verdict",
+        "col_url": "Article URL",
+        "col_title": "Headline",
+        "col_stance": "Stance",
+        "col_date": "Published",
+        "verdicts": "unknown = unverified\nfalse = denied\ntrue = confirmed",
+        "stances": "for = supports\nagainst = denies",
+        "action": "import",
+    }
+    assert editor_client.post(review_url, form).status_code == 302
+    assert sorted(Claim.objects.values_list("claimant", flat=True)) == [
+        "",
+        "Le Matin",
+        "Turkish media",
+    ]
+    assert Evidence.objects.count() == 4
+
+
+def test_it_refuses_a_date_format_it_cannot_use_and_keeps_the_mapping(editor_client):
+    review_url = upload(editor_client)["Location"]
+    response = editor_client.post(review_url, mapping(date_format="%H:%M", action="preview"))
+    assert response.status_code == 422
+    assert "needs a day, a month and a year" in response.content.decode()
+    assert not Claim.objects.exists()
