@@ -95,7 +95,9 @@ def channel_parse(url: str) -> ParsedChannel:
     try:
         check_url(host)
     except FetchBlocked as exc:
-        raise ValidationError({"url": f"Alerts cannot go there: {exc.reason}"}) from None
+        raise ValidationError(
+            {"url": f"Refused by the outgoing-request guard: {exc.reason}"}
+        ) from None
     return ParsedChannel(
         url=plugin.url(privacy=False),
         redacted=plugin.url(privacy=True),
@@ -247,8 +249,10 @@ def alert_send(*, delivery_id: int, now: datetime | None = None) -> bool:
     try:
         parsed = channel_parse(channel.url)
         _guard_resolved(parsed.host)
-    except (ValidationError, FetchBlocked) as exc:
-        error = f"refused by the outgoing-request guard: {_reason(exc)}"
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except FetchBlocked as exc:
+        error = f"Refused by the outgoing-request guard: {exc.reason}"
     else:
         error = _notify(channel.url, delivery.title, delivery.body)
     now = now or timezone.now()
@@ -274,9 +278,3 @@ def alert_send(*, delivery_id: int, now: datetime | None = None) -> bool:
         failures=channel.failures + 1,
     )
     return False
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, FetchBlocked):
-        return exc.reason
-    return " ".join(" ".join(m) for m in exc.message_dict.values())

@@ -211,7 +211,7 @@ def test_it_checks_the_host_again_before_sending(httpserver, watcher, settings, 
     assert send_due(timezone.now()) == [False]
     assert httpserver.log == []
     channel.refresh_from_db()
-    assert "refused by the outgoing-request guard" in channel.last_error
+    assert "Refused by the outgoing-request guard" in channel.last_error
 
     # A public-looking name that resolves to a private address is refused at send time.
     AlertChannel.objects.filter(pk=channel.pk).update(url="jsons://hooks.example.org/a")
