@@ -18,6 +18,7 @@ from .models import Claim, Evidence
 CSV_COLUMNS = [
     "code",
     "statement",
+    "claimant",
     "status",
     "confidence",
     "rationale",
@@ -68,6 +69,7 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
         head = [
             str(claim.code),
             claim.statement,
+            claim.claimant,
             claim.status,
             claim.confidence,
             claim.rationale,
@@ -107,6 +109,7 @@ def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
             "code": str(claim.code),
             "url": claim_url(claim, base_url),
             "statement": claim.statement,
+            "claimant": claim.claimant,
             "context": claim.context,
             "status": claim.status,
             "confidence": claim.confidence,

@@ -19,7 +19,9 @@ def claims(analyst, claim):
         actor=None,
     )
     services.evidence_add(claim=claim, url="https://fo.gov.pk/b", stance="denies", actor=None)
-    other = services.claim_create(statement="Bananas are blue.", tags=["fruit"], actor=analyst)
+    other = services.claim_create(
+        statement="Bananas are blue.", claimant="A fruit blog", tags=["fruit"], actor=analyst
+    )
     services.verdict_set(
         claim=other, status="denied", rationale="No.", expected_version=1, actor=None
     )
@@ -102,9 +104,9 @@ def test_it_exports_a_file_that_imports_back(analyst_client, claims):
     Claim.objects.all().delete()
     report = import_claims(exported, name="claims.csv")
     assert report.ok, report.errors
-    assert sorted(Claim.objects.values_list("statement", "status")) == [
-        ("Bananas are blue.", "denied"),
-        ("The two defence ministers will meet at the SCO summit.", "unverified"),
+    assert sorted(Claim.objects.values_list("statement", "status", "claimant")) == [
+        ("Bananas are blue.", "denied", "A fruit blog"),
+        ("The two defence ministers will meet at the SCO summit.", "unverified", ""),
     ]
     assert Evidence.objects.count() == 2
     assert import_claims(exported, name="claims.csv").claims_created == 0

@@ -84,3 +84,19 @@ def test_it_refuses_other_peoples_channels_and_outsiders(client, make_user, anal
     assert client.post(reverse("claims:alert_remove", args=[channel.code])).status_code == 403
     assert AlertChannel.objects.count() == 1
     assert not AlertDelivery.objects.exists()
+
+
+def test_it_lists_channels_in_a_constant_number_of_queries(
+    client, editor, make_user, django_assert_max_num_queries
+):
+    client.force_login(editor)
+    desk = Group.objects.get(name="Editors")
+    alerts.alert_channel_add(label="Mine", url=SLACK, actor=editor)
+    alerts.alert_channel_add(label="Desk", url=SLACK, desk=desk, actor=editor)
+    client.get(URL)  # warm the session and permission caches
+    with django_assert_max_num_queries(12) as few:
+        client.get(URL)
+    for n in range(5):
+        alerts.alert_channel_add(label=f"Desk {n}", url=SLACK, desk=desk, actor=editor)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert "Desk 4" in client.get(URL).content.decode()
