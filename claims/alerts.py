@@ -89,7 +89,8 @@ def channel_parse(url: str) -> ParsedChannel:
     if fixed:
         host = f"https://{fixed[0]}/"
     else:
-        scheme = "https" if plugin.secure else "http"
+        # Services with only a secure scheme (Teams' workflows) always post over https.
+        scheme = "https" if plugin.secure or not getattr(plugin, "protocol", None) else "http"
         port = f":{plugin.port}" if plugin.port else ""
         host = f"{scheme}://{plugin.host}{port}/"
     try:
