@@ -1,41 +1,18 @@
 """The alert channels page: a user's own channels and their desks' (editors), added,
 tested and removed here. Permissions are checked by the services in claims.alerts."""
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from claimwatch import perms
+from claimwatch.forms import add_service_errors
+
 from . import alerts, tasks
+from .forms import ChannelForm
 from .models import AlertChannel
-
-watcher_required = permission_required("claims.add_watch", raise_exception=True)
-
-
-class ChannelForm(forms.Form):
-    label = forms.CharField(label="Name", max_length=100)
-    url = forms.CharField(
-        label="apprise URL",
-        max_length=2000,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="e.g. slack://TokenA/TokenB/TokenC/#channel, tgram://bot-token/chat-id, "
-        "discord://webhook-id/webhook-token, workflows://host/workflow/signature (Teams), "
-        "matrixs://token@matrix.example.org/#room, jsons://hooks.example.org/alerts",
-    )
-    owner = forms.ChoiceField(label="For", required=False)
-
-    def __init__(self, *args, desks, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.desks = {str(desk.pk): desk for desk in desks}
-        self.fields["owner"].choices = [("", "me")] + [
-            (pk, f"the {desk.name} desk") for pk, desk in self.desks.items()
-        ]
-
-    def desk(self):
-        return self.desks.get(self.cleaned_data.get("owner") or "")
 
 
 def _channel(request, code) -> AlertChannel:
@@ -45,8 +22,8 @@ def _channel(request, code) -> AlertChannel:
     return channel
 
 
-@watcher_required
 @require_http_methods(["GET", "POST"])
+@perms.required(perms.WATCH)
 def channel_list(request):
     desks = list(alerts.desks_of(request.user))
     form = ChannelForm(request.POST or None, desks=desks)
@@ -61,8 +38,7 @@ def channel_list(request):
                     actor=request.user,
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Channel added. Send a test to see it arrive.")
                 return redirect("claims:alerts")
@@ -72,8 +48,8 @@ def channel_list(request):
     return render(request, "claims/alerts.html", context, status=status)
 
 
-@watcher_required
 @require_POST
+@perms.required(perms.WATCH)
 def channel_test(request, code):
     channel = _channel(request, code)
     alerts.alert_channel_test(channel=channel, actor=request.user)
@@ -82,8 +58,8 @@ def channel_test(request, code):
     return redirect("claims:alerts")
 
 
-@watcher_required
 @require_POST
+@perms.required(perms.WATCH)
 def channel_remove(request, code):
     channel = _channel(request, code)
     alerts.alert_channel_remove(channel=channel, actor=request.user)

@@ -37,9 +37,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from claimwatch import perms
 from sources.fetch import FetchBlocked, address_refusal, check_url
 
-from .models import AlertChannel, AlertDelivery
+from .models import CHANNEL_LABEL_MAX, CHANNEL_URL_MAX, AlertChannel, AlertDelivery
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ def channel_parse(url: str) -> ParsedChannel:
     url = (url or "").strip()
     if not url:
         raise ValidationError({"url": "Paste the channel's apprise URL."})
+    if len(url) > CHANNEL_URL_MAX:
+        raise ValidationError({"url": f"Keep the URL under {CHANNEL_URL_MAX:,} characters."})
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is None:
         raise ValidationError(
@@ -128,7 +131,7 @@ def _guard_resolved(host_url: str) -> None:
 
 def desks_of(user: AbstractBaseUser) -> QuerySet[Group]:
     """The desks whose channels `user` may manage: their groups, if they set verdicts."""
-    if not user.has_perm("claims.set_verdict"):
+    if not user.has_perm(perms.SET_VERDICT):
         return Group.objects.none()
     return user.groups.order_by("name")
 
@@ -139,24 +142,19 @@ def channels_visible_to(user: AbstractBaseUser) -> QuerySet[AlertChannel]:
     )
 
 
-def _require_watcher(user: AbstractBaseUser) -> None:
-    if not user.has_perm("claims.add_watch"):
-        raise PermissionDenied("Only analysts and editors have alert channels.")
-
-
 @transaction.atomic
 def alert_channel_add(
     *, label: str, url: str, desk: Group | None = None, actor: AbstractBaseUser
 ) -> AlertChannel:
     """Add a channel for the actor, or for one of their desks (editors)."""
-    _require_watcher(actor)
+    perms.require(actor, perms.WATCH)
     if desk is not None and not desks_of(actor).filter(pk=desk.pk).exists():
         raise PermissionDenied("You can add channels only to your own desks, as an editor.")
     label = " ".join((label or "").split())
     if not label:
         raise ValidationError({"label": "Name the channel, e.g. “#sco-desk on Slack”."})
-    if len(label) > 100:
-        raise ValidationError({"label": "Keep the name under 100 characters."})
+    if len(label) > CHANNEL_LABEL_MAX:
+        raise ValidationError({"label": f"Keep the name under {CHANNEL_LABEL_MAX} characters."})
     parsed = channel_parse(url)
     return AlertChannel.objects.create(
         user=None if desk else actor,

@@ -19,6 +19,8 @@ from .imports import (
     read_table,
 )
 from .models import (
+    CHANNEL_LABEL_MAX,
+    CHANNEL_URL_MAX,
     CLAIMANT_MAX,
     COMMENT_MAX,
     CONTEXT_MAX,
@@ -349,3 +351,28 @@ class MappingForm(forms.Form):
             stances=data["stances"],
             date_format=data["date_format"],
         )
+
+
+class ChannelForm(forms.Form):
+    """An alert channel: its name, apprise URL, and whose it is (mine, or a desk's)."""
+
+    label = BoundedCharField(label="Name", max_length=CHANNEL_LABEL_MAX)
+    url = BoundedCharField(
+        label="apprise URL",
+        max_length=CHANNEL_URL_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="e.g. slack://TokenA/TokenB/TokenC/#channel, tgram://bot-token/chat-id, "
+        "discord://webhook-id/webhook-token, workflows://host/workflow/signature (Teams), "
+        "matrixs://token@matrix.example.org/#room, jsons://hooks.example.org/alerts",
+    )
+    owner = forms.ChoiceField(label="For", required=False)
+
+    def __init__(self, *args, desks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.desks = {str(desk.pk): desk for desk in desks}
+        self.fields["owner"].choices = [("", "me")] + [
+            (pk, f"the {desk.name} desk") for pk, desk in self.desks.items()
+        ]
+
+    def desk(self):
+        return self.desks.get(self.cleaned_data.get("owner") or "")

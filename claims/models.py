@@ -20,6 +20,8 @@ RATIONALE_MAX = 10_000
 REASON_MAX = 500
 # Who made a claim, as ClaimReview's itemReviewed.author names them.
 CLAIMANT_MAX = 200
+CHANNEL_LABEL_MAX = 100
+CHANNEL_URL_MAX = 2000
 
 
 class Tag(models.Model):
@@ -313,7 +315,7 @@ class AlertChannel(models.Model):
     desk = models.ForeignKey(
         "auth.Group", models.CASCADE, null=True, blank=True, related_name="alert_channels"
     )
-    label = models.CharField(max_length=100)
+    label = models.CharField(max_length=CHANNEL_LABEL_MAX)
     service = models.CharField(max_length=50)
     # The apprise URL holds the channel's secret (token, password): shown redacted.
     url = models.TextField()

@@ -133,11 +133,9 @@ def test_it_sends_one_digest_per_desk_of_what_its_members_watch(
     services.watch_add(claim=other, actor=colleague)
     services.comment_add(claim=claim, text="Not alerted.", actor=analyst)
     evidence = services.evidence_add(
-        claim=claim, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
+        claim=claim, url="https://dawn.com/a", stance="supports", actor=None
     )
-    services.evidence_add(
-        claim=other, url="https://dawn.com/a", stance="supports", actor=None, queue_check=False
-    )
+    services.evidence_add(claim=other, url="https://dawn.com/a", stance="supports", actor=None)
     services.source_event_record(source=evidence.source, kind="source_gone")
 
     notify_watchers(now=later(1))

@@ -124,7 +124,6 @@ def judged(analyst, editor):
         stance="supports",
         title="Defence chiefs may meet in Qingdao",
         actor=None,
-        queue_check=False,
         added_at=datetime(2025, 6, 24, 10, tzinfo=UTC),
     )
     services.verdict_set(
