@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('claims', '0005_claim_claimant'),
+        ('claims', '0006_claim_claimant'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0004_claim_external_id'),
+        ('claims', '0005_watch_plural'),
     ]
 
     operations = [
