@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from . import help_views
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:list"), name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("claims/", include("claims.urls")),
     path("api/", include("api.urls")),
+    path("help/<slug:name>/", help_views.guide, name="help"),
     path("", include("monitoring.urls")),
 ]
 

@@ -164,6 +164,8 @@ def test_every_page_in_every_state_and_role(
         "outlets": "/outlets/",
         "outlet": outlet.get_absolute_url(),
         "api-token": "/claims/token/",
+        "alerts": "/claims/alerts/",
+        "guide-import": "/help/import/",
         **{f"claim-{s}": c.get_absolute_url() for s, c in claims.items()},
         **{f"source-{s}": src.get_absolute_url() for s, src in sources.items()},
     }

@@ -110,3 +110,11 @@ def test_it_answers_the_api_root_and_names_watches_in_the_admin(client, admin_us
 def test_it_explains_the_counts_on_the_list(analyst_client, claim):
     body = analyst_client.get(reverse("claims:list")).content.decode()
     assert "supporting" in body and "denying" in body and "neutral" in body
+
+
+def test_it_links_the_import_guide_as_a_page(editor_client):
+    body = editor_client.get(reverse("claims:import")).content.decode()
+    assert 'href="/help/import/"' in body and "docs/import.md" not in body
+    guide = editor_client.get("/help/import/")
+    assert guide.status_code == 200 and "<table>" in guide.content.decode()
+    assert editor_client.get("/help/settings/").status_code == 404
