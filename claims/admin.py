@@ -27,10 +27,10 @@ class ClaimEventInline(ReadOnlyMixin, admin.TabularInline):
     """The timeline, read-only: events are written by services and never edited."""
 
     model = ClaimEvent
-    fields = ["created_at", "kind", "actor", "payload"]
+    fields = ["seq", "created_at", "kind", "actor", "payload", "hash"]
     readonly_fields = fields
     extra = 0
-    ordering = ["-created_at", "-id"]
+    ordering = ["-seq"]
 
 
 @admin.register(Claim)
@@ -57,6 +57,9 @@ class ClaimAdmin(admin.ModelAdmin):
         "last_activity_at",
         "version",
         "merged_into",
+        "withdrawn_at",
+        "timeline_length",
+        "timeline_head",
     ]
     fields = [
         "statement",
@@ -68,6 +71,10 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
     filter_horizontal = ["tags"]
     inlines = [EvidenceInline, ClaimEventInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # A claim with a timeline is never deleted: editors withdraw it on its page.
+        return False
 
     def save_model(self, request, obj, form, change):
         # Writes go through the services so the timeline records them.

@@ -200,7 +200,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f
 class MergeForm(forms.Form):
     target = forms.CharField(
         label="Claim to keep",
-        help_text="Paste its link or code. This claim's evidence and timeline move there.",
+        help_text="Paste its link or code. Its evidence moves there; its timeline shows there.",
         max_length=500,
     )
 

@@ -100,6 +100,13 @@ class Claim(models.Model):
     # The claim's id in the spreadsheet or tracker it was imported from, so that a
     # re-import finds it instead of creating a duplicate (claims.imports).
     external_id = models.CharField(max_length=200, blank=True)
+    # A claim with a timeline is never deleted: it is withdrawn (hidden from lists, its
+    # page and record kept) with a `withdrawn` event (claims.services.claim_withdraw).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The end of the timeline's hash chain (claims.chain), written with every event:
+    # a missing last event breaks no link, so only these reveal it.
+    timeline_head = models.CharField(max_length=64, blank=True, editable=False)
+    timeline_length = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -149,6 +156,11 @@ class Claim(models.Model):
     @property
     def has_verdict(self) -> bool:
         return self.status != self.Status.UNVERIFIED
+
+    def timeline(self) -> models.QuerySet["ClaimEvent"]:
+        """The events this claim's page shows: its own and those of the duplicates merged
+        into it (events never move between claims: the database refuses the UPDATE)."""
+        return ClaimEvent.objects.filter(Q(claim=self) | Q(claim__merged_into=self))
 
 
 class EvidenceStance(models.TextChoices):
@@ -212,6 +224,7 @@ class EventKind(models.TextChoices):
     VERDICT_SET = "verdict_set", "Verdict set"
     COMMENT = "comment", "Comment"
     MERGED = "merged", "Duplicate merged"
+    WITHDRAWN = "withdrawn", "Claim withdrawn"
     SOURCE_CHANGED = "source_changed", "Source edited"
     SOURCE_HEADLINE_CHANGED = "source_headline_changed", "Source headline changed"
     SOURCE_CORRECTION = "source_correction", "Correction notice on source"
@@ -224,7 +237,14 @@ class EventKind(models.TextChoices):
 
 
 class ClaimEvent(models.Model):
-    """The append-only timeline of a claim. Written only by services."""
+    """The append-only timeline of a claim. Written only by services.
+
+    The database refuses UPDATE and DELETE on this table (triggers of migration 0006),
+    so the foreign keys PROTECT: deleting a claim, a user or a source that the record
+    names is refused up front instead of failing in the trigger. Each event is a link
+    of its claim's hash chain (claims.chain): `seq` counts from 1, `prev_hash` is the
+    previous event's `hash`.
+    """
 
     Kind = EventKind
 
@@ -236,11 +256,11 @@ class ClaimEvent(models.Model):
         EventKind.SOURCE_BLOCKED,
     }
 
-    claim = models.ForeignKey(Claim, models.CASCADE, related_name="events")
+    claim = models.ForeignKey(Claim, models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -249,8 +269,11 @@ class ClaimEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     # The source an event is about (source events and evidence events), for filtering.
     source = models.ForeignKey(
-        "sources.Source", models.SET_NULL, null=True, blank=True, related_name="+"
+        "sources.Source", models.PROTECT, null=True, blank=True, related_name="+"
     )
+    seq = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -259,6 +282,8 @@ class ClaimEvent(models.Model):
                 condition=Q(kind__in=[k.value for k in EventKind]),
                 name="claimevent_kind_valid",
             ),
+            # Two writers that raced past the claim's row lock would fork the chain.
+            models.UniqueConstraint(fields=["claim", "seq"], name="claimevent_one_per_seq"),
         ]
         indexes = [
             # Timeline: claim.events.order_by("-created_at", "-id")

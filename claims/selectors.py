@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from sources.models import Snapshot, Source
 
+from . import chain
 from .models import STATEMENT_MAX, Claim, ClaimEvent, Evidence, Watch
 
 SEARCH_CONFIG = "english"
@@ -114,12 +115,12 @@ def claim_list(
 ) -> QuerySet[Claim]:
     """Claims matching the list filters, shared by the web list, the API and exports.
 
-    Merged duplicates are left out. Each claim carries `supports_count`,
+    Merged duplicates and withdrawn claims are left out. Each claim carries `supports_count`,
     `denies_count`, `neutral_count`, `source_count` and `review_count`, and its tags
     are prefetched. Filters go through subqueries, never joins, so the counts stay
     right and no DISTINCT is needed. `sort` is newest, active or sources.
     """
-    claims = Claim.objects.filter(merged_into=None)
+    claims = Claim.objects.filter(merged_into=None, withdrawn_at=None)
     q = (q or "").strip()
     if q:
         claims = _search(claims, q)
@@ -168,7 +169,7 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
     statement = " ".join((statement or "").split())
     if len(statement) < 8 or len(statement) > STATEMENT_MAX:
         return []
-    claims = Claim.objects.filter(merged_into=None)
+    claims = Claim.objects.filter(merged_into=None, withdrawn_at=None)
     if exclude is not None:
         claims = claims.exclude(pk=exclude.pk)
     if _is_postgres():
@@ -247,9 +248,10 @@ def claim_evidence(claim: Claim) -> list[Evidence]:
 
 
 def timeline(claim: Claim, *, kind: str = "") -> QuerySet[ClaimEvent]:
-    """The claim's events with who and which source, newest first. `kind` is an event kind
-    or the group "source" (every source_* kind)."""
-    events = claim.events.select_related("actor", "source")
+    """The claim's events with who and which source, newest first: its own and those of
+    the duplicates merged into it (Claim.timeline). `kind` is an event kind or the group
+    "source" (every source_* kind)."""
+    events = claim.timeline().select_related("actor", "source")
     if kind == "source":
         events = events.filter(kind__in=ClaimEvent.SOURCE_KINDS)
     elif kind:
@@ -268,7 +270,7 @@ def claim_events(
 
     `kind` is an event kind or the group "source" (every source_* kind). `before` is
     the (created_at, id) of the last event shown: keyset paging stays fast and stable
-    while new events arrive.
+    while new events arrive. Events of duplicates merged into the claim are included.
     """
     events = timeline(claim, kind=kind)
     if before is not None:
@@ -285,7 +287,8 @@ def claim_strip_points(
     changes of the cited sources (the kinds that ask for a review)."""
     evidence = list(claim.evidence.only("added_at", "stance", "source_id").order_by("added_at"))
     events = list(
-        claim.events.filter(kind__in=[ClaimEvent.Kind.VERDICT_SET, *ClaimEvent.REVIEW_KINDS])
+        claim.timeline()
+        .filter(kind__in=[ClaimEvent.Kind.VERDICT_SET, *ClaimEvent.REVIEW_KINDS])
         .only("kind", "created_at", "payload")
         .order_by("created_at", "id")
     )
@@ -302,7 +305,9 @@ def review_queue() -> tuple[list[Evidence], list[Claim]]:
         claim=OuterRef("claim"), source=OuterRef("source"), kind__in=ClaimEvent.REVIEW_KINDS
     ).order_by("-created_at", "-id")
     evidence = list(
-        Evidence.objects.filter(needs_review=True, claim__merged_into=None)
+        Evidence.objects.filter(
+            needs_review=True, claim__merged_into=None, claim__withdrawn_at=None
+        )
         .select_related("claim", "source__outlet")
         .annotate(
             change_kind=Subquery(latest.values("kind")[:1]),
@@ -320,6 +325,7 @@ def review_queue() -> tuple[list[Evidence], list[Claim]]:
             resolves_at__isnull=False,
             resolves_at__lte=timezone.now(),
             merged_into=None,
+            withdrawn_at=None,
         ).order_by("resolves_at", "id")[:200]
     )
     return evidence, overdue
@@ -399,3 +405,40 @@ def review_changes(evidence: list[Evidence]) -> list[SourceChange]:
         groups[key].evidence.append(ev)
     oldest = timezone.now() - timedelta(days=365 * 100)
     return sorted(groups.values(), key=lambda g: g.at or oldest, reverse=True)
+
+
+def event_record(event: ClaimEvent, claim_code) -> dict:
+    """An event's canonical content (claims.chain), as stored."""
+    return chain.record(
+        claim_code=claim_code,
+        seq=event.seq,
+        kind=event.kind,
+        actor_id=event.actor_id,
+        created_at=event.created_at,
+        payload=event.payload,
+        source_id=event.source_id,
+        prev=event.prev_hash,
+    )
+
+
+def timeline_verify(claim: Claim) -> chain.Break | None:
+    """Recompute the claim's hash chain from its stored events; the first break or None.
+
+    Reads the events in `seq` order a chunk at a time, whatever the timeline's length.
+    """
+    events = (
+        ClaimEvent.objects.filter(claim_id=claim.pk)
+        .order_by("seq")
+        .only("seq", "kind", "actor_id", "created_at", "payload", "source_id", "prev_hash", "hash")
+    )
+    return chain.verify(
+        str(claim.code),
+        ((event_record(e, claim.code), e.hash) for e in events.iterator(chunk_size=500)),
+        head=claim.timeline_head,
+        length=claim.timeline_length,
+    )
+
+
+def record_verify(claim: Claim) -> chain.Break | None:
+    """Everything `verify_timeline` checks for one claim: its chain, then its captures."""
+    return timeline_verify(claim)

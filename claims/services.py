@@ -18,6 +18,7 @@ from claimwatch import perms
 from sources.models import Source
 from sources.services import source_get_or_create
 
+from . import chain
 from .models import (
     CLAIMANT_MAX,
     COMMENT_MAX,
@@ -45,6 +46,55 @@ class VersionConflict(Exception):
         self.current = current
 
 
+def _link(
+    claim: Claim,
+    kind: str,
+    actor_id: int | None,
+    payload: dict,
+    *,
+    source_id: int | None,
+    at: datetime,
+) -> ClaimEvent:
+    """The next link of `claim`'s hash chain, from the head the caller locked and read;
+    moves `claim.timeline_head` and `timeline_length` on (the caller saves them)."""
+    seq = claim.timeline_length + 1
+    payload = chain.jsonable(payload)
+    rec = chain.record(
+        claim_code=claim.code,
+        seq=seq,
+        kind=kind,
+        actor_id=actor_id,
+        created_at=at,
+        payload=payload,
+        source_id=source_id,
+        prev=claim.timeline_head,
+    )
+    event = ClaimEvent(
+        claim_id=claim.pk,
+        kind=kind,
+        actor_id=actor_id,
+        payload=payload,
+        source_id=source_id,
+        created_at=at,
+        seq=seq,
+        prev_hash=claim.timeline_head,
+        hash=chain.event_hash(rec),
+    )
+    claim.timeline_head, claim.timeline_length = event.hash, seq
+    return event
+
+
+def _locked_heads(claim_ids: Iterable[int]) -> list[Claim]:
+    """Lock the claims' rows (in id order, so two writers never deadlock) and read the
+    ends of their chains: one writer at a time extends a chain."""
+    return list(
+        Claim.objects.select_for_update()
+        .filter(pk__in=claim_ids)
+        .order_by("pk")
+        .only("pk", "code", "timeline_head", "timeline_length", "last_activity_at")
+    )
+
+
 def _event(
     claim: Claim,
     kind: str,
@@ -54,16 +104,24 @@ def _event(
     source: Source | None = None,
     at: datetime | None = None,
 ) -> ClaimEvent:
+    """Append an event to `claim`'s timeline as the next link of its hash chain."""
     at = at or timezone.now()
-    event = ClaimEvent.objects.create(
-        claim=claim,
-        kind=kind,
-        actor=actor,
-        payload=payload or {},
-        source=source,
-        created_at=at,
+    (head,) = _locked_heads([claim.pk])
+    event = _link(
+        head,
+        kind,
+        actor.pk if actor is not None else None,
+        payload or {},
+        source_id=source.pk if source is not None else None,
+        at=at,
     )
-    Claim.objects.filter(pk=claim.pk, last_activity_at__lt=at).update(last_activity_at=at)
+    event.save(force_insert=True)
+    Claim.objects.filter(pk=claim.pk).update(
+        timeline_head=head.timeline_head,
+        timeline_length=head.timeline_length,
+        last_activity_at=max(head.last_activity_at, at),
+    )
+    claim.timeline_head, claim.timeline_length = head.timeline_head, head.timeline_length
     return event
 
 
@@ -442,9 +500,14 @@ def claim_merge(*, duplicate: Claim, target: Claim, actor: AbstractBaseUser | No
 
     1. Move the duplicate's evidence to the target; where the target already cites the
        same source, the target's link stays and the duplicate's is dropped.
-    2. Move the duplicate's timeline to the target and add its tags.
-    3. Mark the duplicate merged, so its code redirects to the target.
+    2. Add the duplicate's tags to the target.
+    3. Mark the duplicate merged, so its code redirects to the target; claims merged
+       into the duplicate earlier now point at the target too.
     4. Write a `merged` event on both timelines.
+
+    The duplicate's events stay where they are, links of the duplicate's own hash
+    chain (the database refuses to move them); the target's timeline reads them
+    through `merged_into` (Claim.timeline).
     """
     perms.require(actor, perms.MERGE_CLAIM)
     if duplicate.pk == target.pk:
@@ -456,21 +519,44 @@ def claim_merge(*, duplicate: Claim, target: Claim, actor: AbstractBaseUser | No
     cited = set(target.evidence.values_list("source_id", flat=True))
     duplicate.evidence.filter(source_id__in=cited).delete()
     moved_evidence = duplicate.evidence.update(claim=target)
-    moved_events = ClaimEvent.objects.filter(claim=duplicate).update(claim=target)
+    shown_events = duplicate.timeline().count()
     for tag in duplicate.tags.all():
         target.tags.add(tag)
-    Claim.objects.filter(pk=duplicate.pk).update(merged_into=target, updated_at=timezone.now())
+    now = timezone.now()
+    Claim.objects.filter(merged_into=duplicate).update(merged_into=target, updated_at=now)
+    Claim.objects.filter(pk=duplicate.pk).update(merged_into=target, updated_at=now)
     duplicate.refresh_from_db()
     payload = {
         "duplicate": str(duplicate.code),
         "duplicate_statement": duplicate.statement,
         "target": str(target.code),
         "evidence_moved": moved_evidence,
-        "events_moved": moved_events,
+        "events_shown": shown_events,
     }
     _event(target, ClaimEvent.Kind.MERGED, actor, payload)
     _event(duplicate, ClaimEvent.Kind.MERGED, actor, payload)
     return target
+
+
+@transaction.atomic
+def claim_withdraw(*, claim: Claim, reason: str, actor: AbstractBaseUser | None) -> Claim:
+    """Withdraw a claim (editors): logged by mistake, spam, out of scope.
+
+    A claim is never deleted once it has a timeline (the database refuses to delete its
+    events); a withdrawn claim leaves the lists and searches, and its page and record
+    stay, with a `withdrawn` event that says why.
+    """
+    perms.require(actor, perms.WITHDRAW_CLAIM)
+    reason = _text("reason", reason, REASON_MAX)
+    if not reason:
+        raise ValidationError({"reason": "Say why the claim is withdrawn."})
+    if claim.withdrawn_at is not None:
+        raise ValidationError({"reason": "This claim was already withdrawn."})
+    now = timezone.now()
+    Claim.objects.filter(pk=claim.pk).update(withdrawn_at=now, updated_at=now)
+    claim.withdrawn_at = now
+    _event(claim, ClaimEvent.Kind.WITHDRAWN, actor, {"reason": reason}, at=now)
+    return claim
 
 
 @transaction.atomic
@@ -489,18 +575,15 @@ def source_event_record(
     if kind not in ClaimEvent.SOURCE_KINDS:
         raise ValueError(f"{kind!r} is not a source event.")
     at = at or timezone.now()
-    claim_ids = list(Evidence.objects.filter(source=source).values_list("claim_id", flat=True))
+    claim_ids = Evidence.objects.filter(source=source).values_list("claim_id", flat=True)
+    heads = _locked_heads(claim_ids)
+    payload = {"url": source.url, **(payload or {})}
     events = ClaimEvent.objects.bulk_create(
-        ClaimEvent(
-            claim_id=claim_id,
-            kind=kind,
-            payload={"url": source.url, **(payload or {})},
-            source=source,
-            created_at=at,
-        )
-        for claim_id in claim_ids
+        _link(head, kind, None, payload, source_id=source.pk, at=at) for head in heads
     )
-    Claim.objects.filter(pk__in=claim_ids, last_activity_at__lt=at).update(last_activity_at=at)
+    for head in heads:
+        head.last_activity_at = max(head.last_activity_at, at)
+    Claim.objects.bulk_update(heads, ["timeline_head", "timeline_length", "last_activity_at"])
     if kind in ClaimEvent.REVIEW_KINDS:
         Evidence.objects.filter(source=source).update(needs_review=True)
     return events

@@ -27,6 +27,7 @@ urlpatterns = [
     path("<uuid:code>/edit/", views.claim_edit, name="edit"),
     path("<uuid:code>/verdict/", views.verdict_set, name="verdict"),
     path("<uuid:code>/merge/", views.claim_merge, name="merge"),
+    path("<uuid:code>/withdraw/", views.claim_withdraw, name="withdraw"),
     path("<uuid:code>/comments/", views.comment_add, name="comment"),
     path("<uuid:code>/evidence/", views.evidence_add, name="evidence_add"),
     path(

@@ -196,6 +196,11 @@ class ClaimPage:
         return exports.claim_review(self.claim, self.request.build_absolute_uri("/"))
 
     @cached_property
+    def record_break(self):
+        """The first break of the claim's hash chain, or None: "record verified"."""
+        return selectors.record_verify(self.claim)
+
+    @cached_property
     def strip(self):
         evidence, verdicts, changes = selectors.claim_strip_points(self.claim)
         return evidence_strip(self.claim, evidence, verdicts, changes, now=timezone.now())
@@ -414,6 +419,18 @@ def claim_merge(request, claim):
         "similar": selectors.claims_similar(claim.statement, exclude=claim),
     }
     return render(request, "claims/merge.html", context, status=status)
+
+
+@require_POST
+@claim_view(perms.WITHDRAW_CLAIM)
+def claim_withdraw(request, claim):
+    try:
+        services.claim_withdraw(
+            claim=claim, reason=request.POST.get("reason", ""), actor=request.user
+        )
+    except ValidationError as error:
+        return HttpResponse("; ".join(error.messages), status=422, content_type="text/plain")
+    return redirect(claim)
 
 
 @view_required

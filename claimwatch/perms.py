@@ -6,8 +6,8 @@ input (a form's 422 must not tell an analyst more than a 403) declare it with
 `@required(PERM)`; the API's views with `write_perms`. Both use `require`.
 
 The two roles are Django groups made by migration claims/0002_groups: analysts log claims,
-link sources and comment; editors also set verdicts, merge duplicates, remove evidence,
-grade outlets and import spreadsheets.
+link sources and comment; editors also set verdicts, merge duplicates, withdraw claims, remove
+evidence, grade outlets and import spreadsheets (withdrawing: migration claims/0006).
 """
 
 from functools import wraps
@@ -21,6 +21,8 @@ CHANGE_CLAIM = "claims.change_claim"
 COMMENT = "claims.comment_claim"
 SET_VERDICT = "claims.set_verdict"
 MERGE_CLAIM = "claims.merge_claim"
+# A claim with a timeline is never deleted: "delete" means withdraw (claims.claim_withdraw).
+WITHDRAW_CLAIM = "claims.delete_claim"
 ADD_EVIDENCE = "claims.add_evidence"
 CHANGE_EVIDENCE = "claims.change_evidence"
 REMOVE_EVIDENCE = "claims.delete_evidence"

@@ -10,8 +10,10 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 
 _migration = import_module("claims.migrations.0002_groups")
+_withdraw = import_module("claims.migrations.0006_timeline_append_only")
 
 
 def ensure_roles() -> None:
     if Group.objects.filter(name__in=_migration.GROUPS).count() < len(_migration.GROUPS):
         _migration.create_groups(apps, None)
+        _withdraw.grant_withdraw(apps, None)

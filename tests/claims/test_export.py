@@ -97,11 +97,16 @@ def test_it_refuses_outsiders(client, outsider, claims):
 
 
 def test_it_exports_a_file_that_imports_back(analyst_client, claims):
+    from django.db import connection
+
     from claims.imports import import_claims
     from claims.models import Claim, Evidence
 
     exported = analyst_client.get("/claims/export.csv").content
-    Claim.objects.all().delete()
+    with connection.cursor() as cursor:
+        # Claims with a timeline are never deleted; start from an empty database.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE claims_claim CASCADE")
     report = import_claims(exported, name="claims.csv")
     assert report.ok, report.errors
     assert sorted(Claim.objects.values_list("statement", "status", "claimant")) == [
