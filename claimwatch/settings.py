@@ -7,6 +7,7 @@ with a message naming the variable.
 """
 
 import ipaddress
+import json
 import os
 from pathlib import Path
 
@@ -191,6 +192,29 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+
+
+def envjson(name: str, default: str) -> dict:
+    value = os.environ.get(name, default)
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is not valid JSON.") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object.")
+    return parsed
+
+
+# Captures (WARC files named by their SHA-256, sources.captures) go to their own storage:
+# var/captures by default, or any Django storage backend, e.g. S3-compatible storage with
+# django-storages installed: CAPTURES_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# CAPTURES_STORAGE_OPTIONS='{"bucket_name": "claimwatch-captures", "endpoint_url": ...}'.
+CAPTURES_STORAGE_BACKEND = os.environ.get(
+    "CAPTURES_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+CAPTURES_STORAGE_OPTIONS = envjson("CAPTURES_STORAGE_OPTIONS", "{}")
+if CAPTURES_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    CAPTURES_STORAGE_OPTIONS.setdefault("location", str(VAR_DIR / "captures"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -200,7 +224,11 @@ STORAGES = {
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
+    "captures": {"BACKEND": CAPTURES_STORAGE_BACKEND, "OPTIONS": CAPTURES_STORAGE_OPTIONS},
 }
+# Retention (sources.captures.captures_prune): captures of sources cited by decided
+# claims are kept; the others are pruned, oldest first, down to this many bytes.
+CAPTURES_MAX_BYTES = envint("CAPTURES_MAX_BYTES", str(2 * 1024**3), minimum=0)
 
 # Content Security Policy (Django's built-in CSP): nothing from elsewhere, no inline script.
 SECURE_CSP = {

@@ -17,6 +17,11 @@ Contract (the monitoring work codes against these names):
         redirects: list[tuple[int, str]]   # (status, location) of each redirect followed
         elapsed_ms: int
         body_bytes: int          # (extra) length of the decoded body
+        body: bytes | None       # the decoded body as received (capped); None for a 304
+        headers: list[tuple[str, str]]          # response headers, as received, in order
+        request_headers: list[tuple[str, str]]  # the headers the last hop sent
+        http_version: str        # "1.1"
+        reason: str              # "OK"
 
     def check_url(url: str) -> None
         # cheap check before a URL is stored: scheme, credentials, IP literals and names
@@ -141,6 +146,13 @@ class FetchResult:
     redirects: list[tuple[int, str]] = field(default_factory=list)
     elapsed_ms: int = 0
     body_bytes: int = 0  # decoded body length (optional extra)
+    # The exchange as it happened, for the capture (sources.captures): aiohttp decodes
+    # gzip/deflate as it reads, so `body` is the decoded body, capped like the text.
+    body: bytes | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    http_version: str = "1.1"
+    reason: str = ""
 
 
 # --- addresses --------------------------------------------------------------------------
@@ -477,22 +489,28 @@ async def _result(
         etag=resp.headers.get("ETag", ""),
         last_modified=resp.headers.get("Last-Modified", ""),
         redirects=redirects,
+        headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.raw_headers],
+        request_headers=list(resp.request_info.headers.items()),
+        http_version=f"{resp.version.major}.{resp.version.minor}" if resp.version else "1.1",
+        reason=resp.reason or "",
     )
     if resp.status == 304:
         result.etag = result.etag or etag
         result.last_modified = result.last_modified or last_modified
         return result
     is_text = content_type in TEXT_TYPES or content_type.endswith("+json")
-    body, size, digest = await _read_body(resp, keep=is_text)
+    body, size, digest = await _read_body(resp)
     result.body_hash = digest
     result.body_bytes = size
+    result.body = body
     if is_text:
         result.text = _decode(body, resp.charset, content_type)
     return result
 
 
-async def _read_body(resp: aiohttp.ClientResponse, *, keep: bool) -> tuple[bytes, int, str]:
-    """Stream the decoded body: hash it, keep it only for text, stop past the cap.
+async def _read_body(resp: aiohttp.ClientResponse) -> tuple[bytes, int, str]:
+    """Stream the decoded body: hash it, keep it (for the text and the capture), stop
+    past the cap.
 
     aiohttp inflates gzip/deflate a bounded piece at a time as we read, so a gzip bomb
     costs at most the cap plus a chunk or two of memory.
@@ -515,8 +533,7 @@ async def _read_body(resp: aiohttp.ClientResponse, *, keep: bool) -> tuple[bytes
                 url=str(resp.url),
             )
         digest.update(chunk)
-        if keep:
-            parts.append(chunk)
+        parts.append(chunk)
     return b"".join(parts), size, digest.hexdigest()
 
 

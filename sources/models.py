@@ -198,8 +198,58 @@ class ChangeKind(models.TextChoices):
     RETRACTION = "retraction", "Retraction notice"
 
 
+class Capture(models.Model):
+    """One check's HTTP exchange, kept as the web archiving world keeps it.
+
+    The exchange is a gzipped WARC file (a `request` record and a `response` record, or
+    a `revisit` record when the same body is already stored) in the `captures` storage,
+    named by the SHA-256 of its bytes (sources.captures). The database refuses UPDATE
+    and DELETE on these rows (migration sources/0004), except setting `pruned_at` once: pruning
+    deletes the stored file and keeps the row, whose hash the timeline still names.
+    """
+
+    sha256 = models.CharField(max_length=64, unique=True, help_text="Of the stored file.")
+    size = models.PositiveIntegerField(help_text="Bytes of the stored file.")
+    source = models.ForeignKey(Source, models.PROTECT, related_name="captures")
+    url = models.URLField(max_length=2048, help_text="The final URL, after redirects.")
+    fetched_at = models.DateTimeField()
+    http_status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=200, blank=True)
+    payload_sha256 = models.CharField(max_length=64, help_text="Of the body.")
+    payload_size = models.PositiveIntegerField()
+    # A revisit record: the body is the one stored with this capture.
+    revisit_of = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="revisits"
+    )
+    pruned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fetched_at"]
+        indexes = [
+            # Dedup: Capture.objects.filter(payload_sha256=..., revisit_of=None,
+            #   pruned_at=None) (sources.captures.capture_store).
+            models.Index(
+                fields=["payload_sha256"],
+                name="capture_body_idx",
+                condition=Q(revisit_of=None, pruned_at=None),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.url} @ {self.fetched_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def storage_name(self) -> str:
+        return f"{self.sha256[:2]}/{self.sha256[2:4]}/{self.sha256}.warc.gz"
+
+    @property
+    def is_pruned(self) -> bool:
+        return self.pruned_at is not None
+
+
 class Snapshot(models.Model):
-    """The extracted text and title of a source, stored each time its content changed."""
+    """The extracted text and title of a source, stored each time its content changed,
+    with the capture of the exchange it was extracted from (none before captures)."""
 
     ChangeKind = ChangeKind
 
@@ -210,6 +260,11 @@ class Snapshot(models.Model):
     content_hash = models.CharField(max_length=64)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     change_kind = models.CharField(max_length=32, choices=ChangeKind.choices)
+    capture = models.ForeignKey(
+        Capture, models.PROTECT, null=True, blank=True, related_name="snapshots"
+    )
+    # The capture's hash as the snapshot was written: a row changed since would show.
+    capture_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

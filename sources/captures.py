@@ -1,0 +1,238 @@
+"""Captures: a check's HTTP exchange as a WARC file, named by the SHA-256 of its bytes.
+
+`capture_store` (called by the check for every snapshot it writes):
+
+1. Build the WARC records with warcio: a `request` record (the headers the check sent)
+   and a `response` record (status line, headers and body as received). aiohttp
+   decodes gzip/deflate as it reads, so the body is the decoded one: the response's
+   Content-Encoding and Transfer-Encoding are kept as `X-Archive-Orig-...` and its
+   Content-Length is the body's, so replay tools read the body as it is stored.
+2. Deduplicate: when a capture of the same body (same SHA-256) is stored and not
+   pruned, write a `revisit` record (profile identical-payload-digest) that refers to
+   it instead of a `response` record, as web archives do: an unchanged body is never
+   stored twice.
+3. Gzip each record (as .warc.gz files are), hash the bytes, and save them in the
+   `captures` storage (settings.STORAGES, var/captures by default) as
+   `ab/cd/<sha256>.warc.gz`.
+4. Record a `Capture` row: hash, size, URL, status, the body's hash.
+
+`capture_load` reads a capture back (a revisit's body from the capture it refers to),
+checking every hash on the way; `capture_verify` re-hashes the stored file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from .fetch import FetchResult
+from .models import Capture, Source
+
+STORAGE = "captures"
+# Response headers that describe the wire encoding aiohttp already undid.
+WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+class CaptureError(Exception):
+    """A stored capture is missing, pruned, or does not match its hash."""
+
+
+def storage():
+    return storages[STORAGE]
+
+
+def _warc_date(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _response_headers(result: FetchResult, body: bytes) -> list[tuple[str, str]]:
+    headers = []
+    for name, value in result.headers:
+        if name.lower() in WIRE_HEADERS:
+            headers.append((f"X-Archive-Orig-{name}", value))
+        else:
+            headers.append((name, value))
+    headers.append(("Content-Length", str(len(body))))
+    return headers
+
+
+def _request_line(url: str) -> str:
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return f"GET {target} HTTP/1.1"
+
+
+def _request_headers(result: FetchResult) -> list[tuple[str, str]]:
+    headers = list(result.request_headers)
+    if not any(name.lower() == "host" for name, _ in headers):
+        headers.insert(0, ("Host", urlsplit(result.url).netloc))
+    return headers
+
+
+def build_warc(
+    result: FetchResult, *, fetched_at: datetime, original: Capture | None = None
+) -> bytes:
+    """The gzipped WARC records of one exchange (steps 1-2): request, then response or
+    a revisit of `original` when it holds the same body."""
+    body = result.body or b""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    digest = f"sha256:{hashlib.sha256(body).hexdigest()}"
+    date = _warc_date(fetched_at)
+    http_headers = StatusAndHeaders(
+        f"{result.status} {result.reason}".strip(),
+        _response_headers(result, body),
+        protocol=f"HTTP/{result.http_version}",
+    )
+    if original is not None:
+        response = writer.create_revisit_record(
+            result.url,
+            digest=digest,
+            refers_to_uri=original.url,
+            refers_to_date=_warc_date(original.fetched_at),
+            http_headers=http_headers,
+            warc_headers_dict={"WARC-Date": date},
+        )
+    else:
+        response = writer.create_warc_record(
+            result.url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http_headers,
+            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
+        )
+    request = writer.create_warc_record(
+        result.url,
+        "request",
+        payload=io.BytesIO(b""),
+        length=0,
+        http_headers=StatusAndHeaders(
+            _request_line(result.url), _request_headers(result), is_http_request=True
+        ),
+        warc_headers_dict={"WARC-Date": date},
+    )
+    writer.write_request_response_pair(request, response)
+    return out.getvalue()
+
+
+def capture_store(*, source: Source, result: FetchResult, fetched_at: datetime) -> Capture | None:
+    """Store the exchange behind `result` (steps 1-4); None when it had no body (a 304)."""
+    if result.body is None:
+        return None
+    payload_sha256 = hashlib.sha256(result.body).hexdigest()
+    original = (
+        Capture.objects.filter(payload_sha256=payload_sha256, revisit_of=None, pruned_at=None)
+        .order_by("fetched_at", "id")
+        .first()
+    )
+    data = build_warc(result, fetched_at=fetched_at, original=original)
+    sha256 = hashlib.sha256(data).hexdigest()
+    capture = Capture(
+        sha256=sha256,
+        size=len(data),
+        source=source,
+        url=result.url[:2048],
+        fetched_at=fetched_at,
+        http_status=result.status,
+        content_type=result.content_type[:200],
+        payload_sha256=payload_sha256,
+        payload_size=len(result.body),
+        revisit_of=original,
+    )
+    files = storage()
+    if not files.exists(capture.storage_name):
+        files.save(capture.storage_name, ContentFile(data))
+    capture.save(force_insert=True)
+    return capture
+
+
+def read_bytes(capture: Capture) -> bytes:
+    """The stored file, checked against the capture's hash."""
+    if capture.is_pruned:
+        raise CaptureError(f"capture {capture.sha256} was pruned")
+    try:
+        with storage().open(capture.storage_name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise CaptureError(f"capture {capture.sha256} is missing from storage") from None
+    if hashlib.sha256(data).hexdigest() != capture.sha256:
+        raise CaptureError(f"capture {capture.sha256} does not match its hash")
+    return data
+
+
+def capture_verify(capture: Capture) -> str | None:
+    """Why the stored capture does not hold (missing, altered), or None. A pruned capture
+    holds: its row and hash stay, only the bytes are gone, on purpose."""
+    if capture.is_pruned:
+        return None
+    try:
+        read_bytes(capture)
+    except CaptureError as exc:
+        return str(exc)
+    return None
+
+
+@dataclass
+class Loaded:
+    """A capture read back: the response as it came, and the body as stored."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: str
+
+    def header(self, name: str) -> str:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), "")
+
+
+def capture_load(capture: Capture) -> Loaded:
+    """Read a capture back; a revisit takes its body from the capture it refers to.
+
+    Raises CaptureError when a file is pruned, missing or altered."""
+    record = _response_record(read_bytes(capture))
+    headers = record.http_headers
+    if capture.revisit_of_id is not None:
+        body = _response_record(read_bytes(capture.revisit_of)).body
+    else:
+        body = record.body
+    if hashlib.sha256(body).hexdigest() != capture.payload_sha256:
+        raise CaptureError(f"the body of capture {capture.sha256} does not match its hash")
+    return Loaded(
+        url=record.url,
+        status=int(headers.get_statuscode() or 0),
+        headers=list(headers.headers),
+        body=body,
+        fetched_at=record.date,
+    )
+
+
+@dataclass
+class _Record:
+    url: str
+    date: str
+    http_headers: StatusAndHeaders
+    body: bytes
+
+
+def _response_record(data: bytes) -> _Record:
+    for record in ArchiveIterator(io.BytesIO(data)):
+        if record.rec_type in ("response", "revisit"):
+            return _Record(
+                url=record.rec_headers.get_header("WARC-Target-URI"),
+                date=record.rec_headers.get_header("WARC-Date"),
+                http_headers=record.http_headers,
+                body=record.raw_stream.read() if record.rec_type == "response" else b"",
+            )
+    raise CaptureError("the capture holds no response record")
