@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -22,7 +23,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from sources.models import Snapshot, Source
+from sources.captures import capture_verify
+from sources.models import Capture, Snapshot, Source
 
 from . import chain
 from .models import STATEMENT_MAX, Claim, ClaimEvent, Evidence, Watch
@@ -439,6 +441,34 @@ def timeline_verify(claim: Claim) -> chain.Break | None:
     )
 
 
+def captures_verify(claim: Claim) -> chain.Break | None:
+    """Every capture the claim's events name: its row is there and its stored file
+    hashes to it (a pruned one holds: its bytes are gone on purpose); and every
+    snapshot of the sources they name still holds its capture's hash."""
+    named: dict[str, int] = {}
+    sources: set[int] = set()
+    events = ClaimEvent.objects.filter(claim_id=claim.pk, payload__has_key="capture")
+    for seq, payload, source_id in events.values_list("seq", "payload", "source_id"):
+        named.setdefault(payload["capture"], seq)
+        sources.add(source_id)
+    found = {c.sha256: c for c in Capture.objects.filter(sha256__in=named)}
+    for sha256, seq in named.items():
+        capture = found.get(sha256)
+        reason = "is missing" if capture is None else capture_verify(capture)
+        if reason:
+            return chain.Break(str(claim.code), seq, f"capture {sha256}: {reason}")
+    altered = (
+        Snapshot.objects.filter(source_id__in=sources, capture__isnull=False)
+        .exclude(capture_sha256=F("capture__sha256"))
+        .first()
+    )
+    if altered is not None:
+        return chain.Break(
+            str(claim.code), None, f"snapshot {altered.pk} no longer names its capture's hash"
+        )
+    return None
+
+
 def record_verify(claim: Claim) -> chain.Break | None:
     """Everything `verify_timeline` checks for one claim: its chain, then its captures."""
-    return timeline_verify(claim)
+    return timeline_verify(claim) or captures_verify(claim)

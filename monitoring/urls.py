@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import capture_views, views
 
 app_name = "sources"
 urlpatterns = [
@@ -8,6 +8,11 @@ urlpatterns = [
     path("sources/<uuid:code>/", views.source_detail, name="detail"),
     path("sources/<uuid:code>/state/", views.source_state, name="state"),
     path("sources/<uuid:code>/refresh/", views.source_refresh, name="refresh"),
+    path(
+        "sources/<uuid:code>/captures/<str:sha256>/",
+        capture_views.capture_view,
+        name="capture",
+    ),
     path("outlets/", views.outlet_list, name="outlet_list"),
     path("outlets/<uuid:code>/", views.outlet_detail, name="outlet_detail"),
 ]

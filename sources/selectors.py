@@ -34,7 +34,11 @@ def source_for_page(code: uuid.UUID) -> Source | None:
 
 def source_snapshots(source: Source) -> list[Snapshot]:
     """Newest first, without their text (the diff loads the two it shows)."""
-    return list(source.snapshots.defer("text").order_by("-created_at", "-id")[:SNAPSHOTS_SHOWN])
+    return list(
+        source.snapshots.select_related("capture")
+        .defer("text")
+        .order_by("-created_at", "-id")[:SNAPSHOTS_SHOWN]
+    )
 
 
 def source_attempts(source: Source) -> list[CheckAttempt]:
@@ -49,7 +53,7 @@ def snapshot_diff(
     wanted = [pk for pk in (old, new) if pk is not None]
     snaps = {
         s.pk: s
-        for s in source.snapshots.filter(
+        for s in source.snapshots.select_related("capture").filter(
             Q(pk__in=wanted)
             | Q(pk__in=source.snapshots.order_by("-created_at", "-id").values("pk")[:2])
         )

@@ -45,6 +45,7 @@ class Decision:
     snapshot: changes.Extracted | None = None  # new content to store
     events: list[tuple[str, dict]] = field(default_factory=list)
     previous_snapshot: Snapshot | None = None
+    result: fetch.FetchResult | None = None  # the exchange, captured with a snapshot
 
     @property
     def transition(self) -> bool:
@@ -75,6 +76,7 @@ def decide(
         duration_ms=fetched.duration_ms,
         started_at=fetched.started_at,
         previous_snapshot=previous,
+        result=fetched.result,
     )
     closed = getattr(source, "claims_closed_at", None)
     failures = 0

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from psycopg2.extras import execute_values
 
 from claims.services import source_event_record
-from sources import changes
+from sources import captures, changes
 from sources.models import TITLE_MAX, CheckAttempt, Snapshot, Source
 
 from .decide import Decision
@@ -94,7 +94,9 @@ def _bulk_update(decisions: list[Decision]) -> None:
 
 
 def _write_transition(d: Decision, *, now: datetime) -> None:
-    """Write a changed state, snapshot and events together, once.
+    """Write a changed state, snapshot and events together, once. A snapshot is stored
+    with the capture of its exchange (sources.captures), whose hash the snapshot and the
+    events keep.
 
     The update is conditional on the content hash and state this check started from;
     if another run of the check got there first it matches no row and nothing is written.
@@ -117,8 +119,10 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
         Source.objects.filter(pk=s.pk, check_requested_at__lte=d.started_at).update(
             check_requested_at=None
         )
-        snapshot = None
+        snapshot = capture = None
         if d.snapshot is not None:
+            if d.result is not None:
+                capture = captures.capture_store(source=s, result=d.result, fetched_at=d.started_at)
             snapshot = Snapshot.objects.create(
                 source=s,
                 created_at=now,
@@ -127,6 +131,8 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
                 content_hash=d.snapshot.content_hash,
                 http_status=d.http_status,
                 change_kind=d.change_kind,
+                capture=capture,
+                capture_sha256=capture.sha256 if capture else "",
             )
         for kind, payload in d.events:
             extra = {"http_status": d.http_status} if d.http_status else {}
@@ -134,6 +140,8 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
                 extra["snapshot"] = snapshot.pk
                 if d.previous_snapshot is not None:
                     extra["previous_snapshot"] = d.previous_snapshot.pk
+            if capture is not None:
+                extra["capture"] = capture.sha256
             source_event_record(source=s, kind=kind, payload={**extra, **payload}, at=now)
     for name, value in fields.items():
         setattr(s, name, value)

@@ -1,0 +1,69 @@
+"""A capture as the page looked: its stored body served from our own origin, inert.
+
+The source page shows it in `<iframe sandbox>`; the response itself also carries a CSP
+with `sandbox` (no scripts, no forms, no same-origin rights even when opened on its
+own), `default-src 'none'` (nothing is loaded from the source's site or anywhere else:
+a reader's browser never calls the source), and `frame-ancestors 'self'`.
+"""
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
+from django.utils.csp import CSP
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_GET
+
+from claimwatch import perms
+from sources.captures import CaptureError, capture_load
+from sources.models import Capture
+
+# Served as a page: anything else is offered as a download, never rendered.
+RENDERED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
+CAPTURE_CSP = {
+    "sandbox": True,
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "img-src": ["data:"],
+    "font-src": ["data:"],
+    "form-action": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.SELF],
+}
+
+
+@permission_required(perms.VIEW_SOURCE, raise_exception=True)
+@require_GET
+@xframe_options_sameorigin
+@csp_override(CAPTURE_CSP)
+def capture_view(request, code, sha256):
+    capture = (
+        Capture.objects.select_related("revisit_of")
+        .filter(source__code=code, sha256=sha256)
+        .first()
+    )
+    if capture is None:
+        raise Http404("No such capture.")
+    if capture.is_pruned:
+        return HttpResponse(
+            "This capture was pruned; its hash stays on the record.",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        loaded = capture_load(capture)
+    except CaptureError as exc:
+        return HttpResponse(
+            f"This capture cannot be shown: {exc}.",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    content_type = loaded.header("Content-Type") or "application/octet-stream"
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    response = HttpResponse(loaded.body, content_type=content_type)
+    if media_type not in RENDERED_TYPES:
+        response["Content-Type"] = "application/octet-stream"
+        response["Content-Disposition"] = f'attachment; filename="{capture.sha256}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, max-age=86400, immutable"
+    return response

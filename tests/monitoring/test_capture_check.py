@@ -1,0 +1,103 @@
+"""A check that stores a snapshot stores its capture; the record names its hash."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from claims.models import ClaimEvent
+from monitoring.checks import check_batch
+from sources.models import Capture, Snapshot
+
+from ..sites import article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def capture_dir(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "captures": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "captures")},
+        },
+    }
+    return tmp_path / "captures"
+
+
+@pytest.fixture
+def changed_source(cited_source, site, capture_dir):
+    check_batch([cited_source.pk])
+    site.set("/news/cited", article("Ministers will not meet", "The meeting was called off."))
+    check_batch([cited_source.pk])
+    return cited_source
+
+
+def verify(claim):
+    call_command("verify_timeline", str(claim.code), stdout=io.StringIO())
+
+
+def test_it_captures_every_snapshot_and_names_it_on_the_timeline(changed_source, claim):
+    snapshots = list(Snapshot.objects.filter(source=changed_source).order_by("created_at"))
+    assert len(snapshots) == 2
+    assert all(s.capture and s.capture_sha256 == s.capture.sha256 for s in snapshots)
+    event = ClaimEvent.objects.get(claim=claim, kind=ClaimEvent.Kind.SOURCE_HEADLINE_CHANGED)
+    assert event.payload["capture"] == snapshots[1].capture_sha256
+    verify(claim)
+
+
+def test_it_stores_nothing_for_an_unchanged_page(changed_source, site):
+    before = Capture.objects.count()
+    check_batch([changed_source.pk])  # 304: nothing new
+    assert Capture.objects.count() == before
+
+
+def test_verify_timeline_detects_an_altered_capture(changed_source, claim, capture_dir):
+    capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
+    path = capture_dir / capture.storage_name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match=rf"capture {capture.sha256}: .*does not match its hash"):
+        verify(claim)
+
+
+def test_verify_timeline_detects_a_deleted_capture_file(changed_source, claim, capture_dir):
+    capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
+    (capture_dir / capture.storage_name).unlink()
+    with pytest.raises(CommandError, match="is missing from storage"):
+        verify(claim)
+
+
+def test_the_source_page_shows_the_capture_beside_the_diff(analyst_client, changed_source):
+    page = analyst_client.get(changed_source.get_absolute_url()).content.decode()
+    capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
+    url = reverse("sources:capture", args=[changed_source.code, capture.sha256])
+    assert f'<iframe sandbox src="{url}"' in page
+    response = analyst_client.get(url)
+    assert response.status_code == 200
+    assert b"The meeting was called off." in response.content
+    csp = response["Content-Security-Policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp and "script-src" not in csp
+    assert "frame-ancestors 'self'" in csp
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_source_page_says_capture_pruned(analyst_client, changed_source):
+    capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
+    Capture.objects.filter(pk=capture.pk).update(pruned_at=timezone.now())
+    page = analyst_client.get(changed_source.get_absolute_url()).content.decode()
+    assert "Capture pruned" in page and capture.sha256 in page
+    url = reverse("sources:capture", args=[changed_source.code, capture.sha256])
+    assert analyst_client.get(url).status_code == 410
+
+
+def test_the_capture_view_refuses_outsiders(client, outsider, changed_source):
+    capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
+    client.force_login(outsider)
+    url = reverse("sources:capture", args=[changed_source.code, capture.sha256])
+    assert client.get(url).status_code == 403
