@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cdxj_indexer.main import write_cdx_index
+from django.db.models import Q
 from warcio.archiveiterator import ArchiveIterator
 
 from sources.captures import CaptureError, read_bytes
@@ -86,7 +87,9 @@ def _captures_for(claims: list[Claim]) -> list[Capture]:
 
 def build(claim: Claim, out) -> None:
     """Write the claim's WACZ to the binary file `out` (see the module docstring)."""
-    claims = [claim, *Claim.objects.filter(merged_into=claim).order_by("pk")]
+    # Read afresh: the chains' heads move with every event.
+    claims = list(Claim.objects.filter(Q(pk=claim.pk) | Q(merged_into=claim)).order_by("pk"))
+    claim = next(c for c in claims if c.pk == claim.pk)
     codes = {c.pk: str(c.code) for c in claims}
     events = (
         ClaimEvent.objects.filter(claim_id__in=codes)

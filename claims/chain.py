@@ -101,9 +101,7 @@ def verify(
             return Break(claim_code, seq, "its content does not match its hash")
         prev, expected_seq = stored, expected_seq + 1
     if length is not None and expected_seq - 1 != length:
-        return Break(
-            claim_code, expected_seq, f"the chain has {expected_seq - 1} events, not {length}"
-        )
+        return Break(claim_code, None, f"the chain has {expected_seq - 1} events, not {length}")
     if head is not None and prev != head:
         return Break(claim_code, None, "the chain's last hash is not the claim's head")
     return None

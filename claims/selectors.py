@@ -472,3 +472,13 @@ def captures_verify(claim: Claim) -> chain.Break | None:
 def record_verify(claim: Claim) -> chain.Break | None:
     """Everything `verify_timeline` checks for one claim: its chain, then its captures."""
     return timeline_verify(claim) or captures_verify(claim)
+
+
+def decided_source_ids() -> QuerySet:
+    """Sources cited by a claim with a verdict: their captures are kept whatever the
+    retention limit (sources.captures.captures_prune)."""
+    return (
+        Evidence.objects.exclude(claim__status=Claim.Status.UNVERIFIED)
+        .values_list("source_id", flat=True)
+        .distinct()
+    )

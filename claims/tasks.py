@@ -1,6 +1,10 @@
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
-from . import alerts, notifications
+from sources.captures import captures_prune
+
+from . import alerts, notifications, selectors
 
 
 @shared_task
@@ -26,3 +30,14 @@ def deliver_alerts() -> int:
 def send_alert(delivery_id: int) -> bool:
     """Send one alert; a failure is retried by deliver_alerts after its backoff."""
     return alerts.alert_send(delivery_id=delivery_id)
+
+
+@shared_task
+def prune_captures() -> int:
+    """Keep the stored captures under CAPTURES_MAX_BYTES (decided claims' sources kept)."""
+    report = captures_prune(
+        max_bytes=settings.CAPTURES_MAX_BYTES,
+        keep_sources=selectors.decided_source_ids(),
+        now=timezone.now(),
+    )
+    return report.pruned

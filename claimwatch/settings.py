@@ -343,6 +343,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "monitoring.tasks.prune_check_attempts",
         "schedule": 24 * 3600.0,
     },
+    "prune-captures": {
+        "task": "claims.tasks.prune_captures",
+        "schedule": 24 * 3600.0,
+    },
     # One mail per watcher per period, however many changes it holds (claims.notifications).
     "notify-watchers": {
         "task": "claims.tasks.notify_watchers",

@@ -17,19 +17,24 @@
 4. Record a `Capture` row: hash, size, URL, status, the body's hash.
 
 `capture_load` reads a capture back (a revisit's body from the capture it refers to),
-checking every hash on the way; `capture_verify` re-hashes the stored file.
+checking every hash on the way; `capture_verify` re-hashes the stored file;
+`captures_prune` keeps the storage under a limit without breaking the record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import Sum
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -236,3 +241,65 @@ def _response_record(data: bytes) -> _Record:
                 body=record.raw_stream.read() if record.rec_type == "response" else b"",
             )
     raise CaptureError("the capture holds no response record")
+
+
+@dataclass
+class PruneReport:
+    pruned: int
+    freed_bytes: int
+    stored_bytes: int
+
+
+def captures_prune(*, max_bytes: int, keep_sources: Iterable[int], now: datetime) -> PruneReport:
+    """Bound the stored captures to `max_bytes`, oldest first, never touching `keep_sources`.
+
+    1. Add up the stored (unpruned) captures; at or under the limit, stop.
+    2. Candidates: captures of other sources, oldest first, except a capture that a kept
+       source's revisit takes its body from.
+    3. Mark each pruned (the row and its hash stay: the timeline still names it, and the
+       source page says "capture pruned"), its revisits with it (their body is gone), until
+       the total is under the limit.
+    4. Delete their files once the marks are committed: a file is never gone while its
+       row says it is there.
+    """
+    keep = set(keep_sources)
+    stored = Capture.objects.filter(pruned_at=None)
+    total = stored.aggregate(total=Sum("size"))["total"] or 0
+    if total <= max_bytes:
+        return PruneReport(0, 0, total)
+    needed = set(
+        stored.filter(source_id__in=keep, revisit_of__isnull=False).values_list(
+            "revisit_of_id", flat=True
+        )
+    )
+    candidates = (
+        stored.exclude(source_id__in=keep)
+        .exclude(pk__in=needed)
+        .order_by("fetched_at", "id")
+        .only("pk", "sha256", "size")
+    )
+    revisits: dict[int, list[Capture]] = defaultdict(list)
+    for revisit in stored.filter(revisit_of__isnull=False).only(
+        "pk", "sha256", "size", "revisit_of"
+    ):
+        revisits[revisit.revisit_of_id].append(revisit)
+    chosen: dict[int, Capture] = {}
+    freed = 0
+    for capture in candidates.iterator(chunk_size=500):
+        if total - freed <= max_bytes:
+            break
+        for item in (capture, *revisits.get(capture.pk, ())):
+            if item.pk not in chosen:
+                chosen[item.pk] = item
+                freed += item.size
+    with transaction.atomic():
+        Capture.objects.filter(pk__in=list(chosen), pruned_at=None).update(pruned_at=now)
+        names = [c.storage_name for c in chosen.values()]
+        transaction.on_commit(lambda: _delete_files(names))
+    return PruneReport(len(chosen), freed, total - freed)
+
+
+def _delete_files(names: list[str]) -> None:
+    files = storage()
+    for name in names:
+        files.delete(name)
