@@ -10,7 +10,7 @@ refuses it, so drop the database afterwards). Captures go to a temporary folder.
 1. Serve N article pages (about 30 KB of HTML each, like a news page with its menus and
    inline styles) from a local HTTP server; a tenth of them are wire copies: the same
    bytes as another page at another URL. Half the pages send an ETag.
-2. Run the checks in process (sources.checks.check_batch, batches of 200), round by round:
+2. Run the checks in process (monitoring.checks.check_batch, batches of 200), round by round:
    first check; unchanged; 20% edited; unchanged; 10% reverted to their first version.
 3. Report per round the checks, the captures written (response / revisit) and the bytes
    stored; then bytes per check for changed and unchanged pages and the dedup ratio
@@ -129,7 +129,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db.models import Count, Q, Sum
 
-    from sources.checks import check_batch
+    from monitoring.checks import check_batch
     from sources.models import Capture, Source
 
     call_command("migrate", verbosity=0)

@@ -65,14 +65,12 @@ def two_claims(claim, analyst, editor, capture_dir):
         url="https://gov.example.org/a",
         stance="denies",
         actor=analyst,
-        queue_check=False,
     ).source
     other = services.evidence_add(
         claim=open_claim,
         url="https://news.example.org/b",
         stance="supports",
         actor=analyst,
-        queue_check=False,
     ).source
     decided.refresh_from_db()
     services.verdict_set(
