@@ -55,6 +55,7 @@ def captured(settings, tmp_path):
         text="Ministers will meet in Qingdao.",
         content_hash="x",
         http_status=200,
+        change_kind=Snapshot.ChangeKind.FIRST,
         capture=capture,
         capture_sha256=capture.sha256,
     )

@@ -213,17 +213,28 @@ def make_claim_pair(analyst):
 SQLITE_SCRIPT = textwrap.dedent(
     """
     from django.db import IntegrityError, connection, transaction
+    from django.utils import timezone
     from claims import services
     from claims.models import ClaimEvent
+    from sources.models import Capture, Source
     claim = services.claim_create(statement="On SQLite too", actor=None)
     event = ClaimEvent.objects.get(claim=claim)
+    source = Source.objects.create(url="https://example.org/a")
+    capture = Capture.objects.create(
+        sha256="a" * 64, size=1, source=source, url=source.url, fetched_at=timezone.now(),
+        http_status=200, payload_sha256="b" * 64, payload_size=1)
+    events = ClaimEvent.objects.filter(pk=event.pk)
+    captures = Capture.objects.filter(pk=capture.pk)
     attempts = {
-        "orm update": lambda: ClaimEvent.objects.filter(pk=event.pk).update(kind="comment"),
-        "orm delete": lambda: ClaimEvent.objects.filter(pk=event.pk)._raw_delete("default"),
-        "sql update": lambda: connection.cursor().execute(
+        "event orm update": lambda: events.update(kind="comment"),
+        "event orm delete": lambda: events._raw_delete("default"),
+        "event sql update": lambda: connection.cursor().execute(
             "UPDATE claims_claimevent SET payload = '{}' WHERE id = %s", [event.pk]),
-        "sql delete": lambda: connection.cursor().execute(
+        "event sql delete": lambda: connection.cursor().execute(
             "DELETE FROM claims_claimevent WHERE id = %s", [event.pk]),
+        "capture orm update": lambda: captures.update(http_status=404),
+        "capture sql delete": lambda: connection.cursor().execute(
+            "DELETE FROM sources_capture WHERE id = %s", [capture.pk]),
     }
     for name, attempt in attempts.items():
         try:
@@ -233,6 +244,12 @@ SQLITE_SCRIPT = textwrap.dedent(
             print(name, "refused:", exc)
         else:
             print(name, "ALLOWED")
+    captures.update(pruned_at=timezone.now())  # pruning: the one change allowed, once
+    try:
+        with transaction.atomic():
+            captures.update(pruned_at=None)
+    except IntegrityError:
+        print("unprune refused")
     print("events:", ClaimEvent.objects.filter(pk=event.pk, kind="created").count())
     """
 )
@@ -257,4 +274,6 @@ def test_it_refuses_update_and_delete_on_sqlite(tmp_path):
     ).stdout
     assert "ALLOWED" not in out, out
     assert out.count("refused: claims_claimevent is append-only") == 4, out
+    assert out.count("refused: sources_capture is append-only") == 2, out
+    assert "unprune refused" in out
     assert "events: 1" in out

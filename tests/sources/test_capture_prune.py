@@ -47,6 +47,7 @@ def capture(source, body: bytes, *, days_ago: int):
         created_at=at,
         text=body.decode(),
         content_hash=hashlib.sha256(body).hexdigest(),
+        change_kind=Snapshot.ChangeKind.EDITED,
         capture=stored,
         capture_sha256=stored.sha256,
     )
