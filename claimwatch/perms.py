@@ -7,7 +7,7 @@ input (a form's 422 must not tell an analyst more than a 403) declare it with
 
 The two roles are Django groups made by migration claims/0002_groups: analysts log claims,
 link sources and comment; editors also set verdicts, merge duplicates, withdraw claims, remove
-evidence, grade outlets and import spreadsheets (withdrawing: migration claims/0006).
+evidence, grade outlets and import spreadsheets (withdrawing: migration claims/0009).
 """
 
 from functools import wraps

@@ -204,7 +204,7 @@ class Capture(models.Model):
     The exchange is a gzipped WARC file (a `request` record and a `response` record, or
     a `revisit` record when the same body is already stored) in the `captures` storage,
     named by the SHA-256 of its bytes (sources.captures). The database refuses UPDATE
-    and DELETE on these rows (migration sources/0004), except setting `pruned_at` once: pruning
+    and DELETE on these rows (migration sources/0005), except setting `pruned_at` once: pruning
     deletes the stored file and keeps the row, whose hash the timeline still names.
     """
 

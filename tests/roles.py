@@ -10,7 +10,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 
 _migration = import_module("claims.migrations.0002_groups")
-_withdraw = import_module("claims.migrations.0006_timeline_append_only")
+_withdraw = import_module("claims.migrations.0009_timeline_append_only")
 
 
 def ensure_roles() -> None:

@@ -1,6 +1,6 @@
 """The timeline is append-only in the database; editors may withdraw claims.
 
-1. Every event now has its place in its claim's chain (0005 filled `seq`).
+1. Every event now has its place in its claim's chain (0008 filled `seq`).
 2. Triggers refuse UPDATE and DELETE on events (claimwatch.append_only).
 3. Editors get `claims.delete_claim`, which now means withdrawing: a claim with a
    timeline is never deleted.
@@ -37,7 +37,7 @@ def grant_withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0005_timeline_chain"),
+        ("claims", "0008_timeline_chain"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

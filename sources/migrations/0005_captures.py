@@ -23,7 +23,7 @@ def uninstall_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sources', '0003_snapshot_change_kind_choices'),
+        ('sources', '0004_source_last_error_first_outcome'),
     ]
 
     operations = [

@@ -1,4 +1,4 @@
-"""The timeline becomes a hash chain per claim (claims.chain); 0006 makes it append-only.
+"""The timeline becomes a hash chain per claim (claims.chain); 0009 makes it append-only.
 
 1. New fields: the chain's `seq`, `prev_hash` and `hash` on events, its head on claims,
    and `withdrawn_at` (claims are withdrawn, never deleted).
@@ -39,8 +39,8 @@ def chain_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0004_claim_external_id"),
-        ("sources", "0002_monitoring_state"),
+        ("claims", "0007_alert_channels"),
+        ("sources", "0004_source_last_error_first_outcome"),
         ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
