@@ -13,6 +13,7 @@ GUIDES = {
     "monitoring": "Source monitoring",
     "api": "The API",
     "fetch": "The outgoing-request guard",
+    "evidence": "Captures, the tamper-evident record and evidence bundles",
 }
 
 

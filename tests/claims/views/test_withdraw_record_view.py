@@ -45,3 +45,11 @@ def test_it_shows_a_broken_record(analyst_client, claim):
     page = analyst_client.get(reverse("claims:detail", args=[claim.code])).content.decode()
     assert "Record broken" in page
     assert "at event 1: its content does not match its hash" in page
+
+
+def test_it_links_the_record_to_its_guide(analyst_client, claim):
+    page = analyst_client.get(reverse("claims:detail", args=[claim.code])).content.decode()
+    assert 'href="/help/evidence/"' in page
+    guide = analyst_client.get("/help/evidence/")
+    assert guide.status_code == 200
+    assert "verify_bundle" in guide.content.decode()
