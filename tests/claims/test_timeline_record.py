@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
@@ -190,7 +191,7 @@ def test_it_points_claims_merged_earlier_at_the_new_target(editor, make_claim_pa
 
 
 def test_it_withdraws_a_claim_with_its_own_event(editor, analyst, busy_claim):
-    with pytest.raises(Exception, match="permission"):
+    with pytest.raises(PermissionDenied):
         services.claim_withdraw(claim=busy_claim, reason="Spam", actor=analyst)
     services.claim_withdraw(claim=busy_claim, reason="Logged by mistake.", actor=editor)
     busy_claim.refresh_from_db()
