@@ -22,6 +22,7 @@ REASON_MAX = 500
 CLAIMANT_MAX = 200
 CHANNEL_LABEL_MAX = 100
 CHANNEL_URL_MAX = 2000
+ORIGIN_REASON_MAX = 300
 
 
 class Tag(models.Model):
@@ -169,6 +170,31 @@ class EvidenceStance(models.TextChoices):
     NEUTRAL = "neutral", "Neutral"
 
 
+class Origin(models.Model):
+    """A group of a claim's sources that repeat one report (claims.origins).
+
+    `key` names what the group formed around: "ev:<evidence id>" (the first report),
+    "name:<name>|<stance>" (an agency or outlet the sources cite but the claim does
+    not), "url:<canonical>", or "manual:<code>" for a group an analyst made, which the
+    automatic grouping leaves alone."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    claim = models.ForeignKey(Claim, models.CASCADE, related_name="origins")
+    key = models.CharField(max_length=300)
+    label = models.CharField(max_length=300, blank=True)
+    manual = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "key"], name="origin_key_per_claim"),
+        ]
+
+    def __str__(self):
+        return self.label or self.key
+
+
 class Evidence(models.Model):
     """A claim linked to a source, with the source's stance toward the claim."""
 
@@ -189,6 +215,14 @@ class Evidence(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
     # Set when the source changed after it was linked; cleared when someone reviews it.
     needs_review = models.BooleanField(default=False)
+    # Which report this source repeats (claims.origins); none until its source is checked,
+    # and then it counts as an origin of its own.
+    origin = models.ForeignKey(
+        Origin, models.SET_NULL, null=True, blank=True, related_name="evidence"
+    )
+    origin_reason = models.CharField(max_length=ORIGIN_REASON_MAX, blank=True)
+    # Put in its origin by an analyst (split or join): the automatic grouping leaves it.
+    origin_pinned = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["added_at"]
@@ -234,6 +268,8 @@ class EventKind(models.TextChoices):
     SOURCE_BACK = "source_back", "Source back"
     SOURCE_UNREACHABLE = "source_unreachable", "Source unreachable"
     SOURCE_BLOCKED = "source_blocked", "Source blocked"
+    ORIGIN_SPLIT = "origin_split", "Source split from its origin"
+    ORIGIN_JOINED = "origin_joined", "Origins joined"
 
 
 class ClaimEvent(models.Model):

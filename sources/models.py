@@ -321,3 +321,42 @@ class CheckAttempt(models.Model):
 
     def __str__(self):
         return f"{self.source_id} {self.outcome} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SourceFingerprint(models.Model):
+    """Where a source's latest snapshot comes from (sources.origins): its MinHash
+    signature, who it says it reports, its canonical URL and links. One per source,
+    replaced with each snapshot; a source never checked has none."""
+
+    source = models.OneToOneField(Source, models.CASCADE, related_name="fingerprint")
+    snapshot = models.ForeignKey(
+        Snapshot, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signature = models.BinaryField(blank=True, default=b"")
+    names = models.JSONField(default=list, blank=True)
+    canonical = models.URLField(max_length=URL_MAX, blank=True)
+    links = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"fingerprint of {self.source_id}"
+
+
+class SourceBand(models.Model):
+    """One LSH band hash of a source's signature: sources sharing a (band, hash) are
+    near-duplicate candidates (sources.selectors.near_duplicates), so a claim's sources are
+    compared through their buckets, never all pairs and never a pass over all sources."""
+
+    source = models.ForeignKey(Source, models.CASCADE, related_name="bands")
+    band = models.PositiveSmallIntegerField()
+    hash = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of SourceBand.objects.filter(source_id__in=ids)
+            # (sources.selectors.near_duplicates).
+            models.UniqueConstraint(fields=["source", "band"], name="sourceband_one_per_band"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_id} band {self.band}"

@@ -2,11 +2,13 @@
 queries. What claims say about them (evidence, stance counts) is claims.selectors'."""
 
 import uuid
+from collections import defaultdict
 
 from django.db.models import Count, Q, QuerySet
 
+from . import origins
 from .changes import DiffPart, word_diff
-from .models import CheckAttempt, Outlet, Snapshot, Source
+from .models import CheckAttempt, Outlet, Snapshot, Source, SourceBand
 
 ATTEMPTS_SHOWN = 50
 SNAPSHOTS_SHOWN = 100
@@ -91,3 +93,34 @@ def outlet_sources(outlet: Outlet, limit: int = 100) -> list[Source]:
     return list(
         outlet.sources.annotate(cited=Count("evidence")).order_by("-created_at", "-id")[:limit]
     )
+
+
+def near_duplicates(fingerprints: dict[int, bytes]) -> dict[tuple[int, int], float]:
+    """Pairs of these sources (ids -> their signatures) whose texts are near-duplicates,
+    with their estimated similarity: (a, b) with a < b.
+
+    1. Load their LSH band hashes (one indexed query; BANDS rows per source).
+    2. Sources sharing a (band, hash) bucket are candidates.
+    3. A candidate pair is kept when its signatures agree on NEAR_DUPLICATE or more.
+    """
+    ids = [pk for pk, sig in fingerprints.items() if sig]
+    if len(ids) < 2:
+        return {}
+    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for source_id, band, value in SourceBand.objects.filter(source_id__in=ids).values_list(
+        "source_id", "band", "hash"
+    ):
+        buckets[(band, value)].append(source_id)
+    candidates = {
+        (a, b)
+        for members in buckets.values()
+        if len(members) > 1
+        for i, a in enumerate(sorted(members))
+        for b in sorted(members)[i + 1 :]
+    }
+    pairs = {}
+    for a, b in candidates:
+        score = origins.similarity(fingerprints[a], fingerprints[b])
+        if score >= origins.NEAR_DUPLICATE:
+            pairs[(a, b)] = score
+    return pairs

@@ -12,7 +12,8 @@ from claimwatch import perms
 
 from .changes import Extracted
 from .fetch import FetchBlocked, check_url
-from .models import TITLE_MAX, Outlet, Snapshot, Source
+from .models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source, SourceBand, SourceFingerprint
+from .origins import Fingerprint
 from .urlnorm import domain_of, normalize_url
 
 
@@ -131,3 +132,29 @@ def snapshot_record(
         outlet=outlet or source.outlet,
     )
     return snapshot
+
+
+@transaction.atomic
+def source_fingerprint_store(
+    *, source: Source, fingerprint: Fingerprint, snapshot: Snapshot | None = None
+) -> SourceFingerprint:
+    """Keep a source's fingerprint of its newest snapshot, and its LSH band hashes.
+
+    Constant work per call: one upsert, one delete and one insert of BANDS rows."""
+    stored, _ = SourceFingerprint.objects.update_or_create(
+        source=source,
+        defaults={
+            "snapshot": snapshot,
+            "signature": fingerprint.signature,
+            "names": list(fingerprint.names),
+            "canonical": fingerprint.canonical[:URL_MAX],
+            "links": [link for link in fingerprint.links if len(link) <= URL_MAX],
+            "updated_at": timezone.now(),
+        },
+    )
+    SourceBand.objects.filter(source=source).delete()
+    SourceBand.objects.bulk_create(
+        SourceBand(source=source, band=band, hash=value)
+        for band, value in enumerate(fingerprint.bands)
+    )
+    return stored

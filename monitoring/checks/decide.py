@@ -7,7 +7,7 @@ from datetime import datetime
 from django.conf import settings
 
 from claims.models import ClaimEvent
-from sources import changes, fetch
+from sources import changes, fetch, origins
 from sources.models import LAST_ERROR_MAX, CheckAttempt, Snapshot, Source
 
 from .. import schedule
@@ -43,6 +43,7 @@ class Decision:
     retry: bool = False
     fields: dict = field(default_factory=dict)  # plain updates
     snapshot: changes.Extracted | None = None  # new content to store
+    fingerprint: origins.Fingerprint | None = None  # of the new snapshot (sources.origins)
     events: list[tuple[str, dict]] = field(default_factory=list)
     previous_snapshot: Snapshot | None = None
     result: fetch.FetchResult | None = None  # the exchange, captured with a snapshot
@@ -219,6 +220,7 @@ def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
         d.outcome = Outcome.CHANGED
         d.change_kind = changes.RETRACTION
         d.snapshot = new
+        d.fingerprint = _fingerprint(new, result)
         d.events.append(
             (
                 Kind.SOURCE_RETRACTION,
@@ -250,12 +252,19 @@ def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
     d.snapshot = new
     if d.outcome != Outcome.MOVED:
         d.outcome = Outcome.FIRST if kind == changes.FIRST else Outcome.CHANGED
+    d.fingerprint = _fingerprint(new, result)
     if kind == changes.FIRST:
         return
     payload = _before_after(before, new)
     if notice:
         payload["notice"] = notice
     d.events.append((EVENT_FOR_CHANGE[kind], payload))
+
+
+def _fingerprint(new: changes.Extracted, result: fetch.FetchResult) -> origins.Fingerprint:
+    """Where the new snapshot comes from: its text, and the page's canonical link and links."""
+    html = result.text if result.content_type in ("text/html", "application/xhtml+xml") else ""
+    return origins.fingerprint(text=new.text or new.title, html=html or "", url=result.url)
 
 
 def _before_after(before: changes.Extracted, after: changes.Extracted) -> dict:

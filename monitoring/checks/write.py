@@ -6,9 +6,10 @@ from datetime import datetime
 from django.db import connection, transaction
 from psycopg2.extras import execute_values
 
-from claims.services import source_event_record
+from claims.services import origins_update_for_source, source_event_record
 from sources import captures, changes
 from sources.models import TITLE_MAX, CheckAttempt, Snapshot, Source
+from sources.services import source_fingerprint_store
 
 from .decide import Decision
 
@@ -143,6 +144,11 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
             if capture is not None:
                 extra["capture"] = capture.sha256
             source_event_record(source=s, kind=kind, payload={**extra, **payload}, at=now)
+        if d.fingerprint is not None:
+            # What the new snapshot says about where it comes from: the claims citing
+            # the source are grouped into origins again (incrementally, claims.services).
+            source_fingerprint_store(source=s, fingerprint=d.fingerprint, snapshot=snapshot)
+            origins_update_for_source(source=s)
     for name, value in fields.items():
         setattr(s, name, value)
 

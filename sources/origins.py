@@ -1,0 +1,243 @@
+"""Which sources repeat one report: the pure part (text and HTML in, fingerprints out).
+
+A source's fingerprint is taken from each snapshot the check stores:
+
+1. A MinHash signature (datasketch) of the word shingles of its normalised text, and the
+   LSH band hashes of that signature. Two sources sharing a band hash are candidates; the
+   signature's estimated Jaccard similarity decides (NEAR_DUPLICATE).
+2. Who it says it is reporting: names after "according to", "citing", "reported by",
+   before "reported" ... (`attributed_names`).
+3. From the HTML: `rel=canonical`, `og:url` and syndication metadata pointing elsewhere
+   (`canonical`), and the outgoing links of the page (`links`), so that a page linking
+   to another source of the same claim can be grouped under it.
+
+The grouping of a claim's evidence into origins is claims.origins'; storing a
+fingerprint is sources.services'. No database, no network here.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import numpy as np
+from datasketch import MinHash
+from django.core.exceptions import ValidationError
+
+from .changes import normalise
+from .urlnorm import normalize_url
+
+# Words per shingle. Four words keep a rewrite with the same facts apart from a copy,
+# and survive the small edits (headline, a sentence added) wire copies carry.
+SHINGLE_WORDS = 4
+NUM_PERM = 128
+# LSH: BANDS x ROWS = NUM_PERM. Two texts with Jaccard similarity s share a band with
+# probability 1 - (1 - s^ROWS)^BANDS: 0.9 at s = 0.5, 0.999+ at s = 0.7 (so near-duplicates
+# are found), and 0.03 at s = 0.2 (so the candidates stay few).
+BANDS = 32
+ROWS = NUM_PERM // BANDS
+# Estimated Jaccard similarity of the shingles from which two texts are one report. Chosen
+# on the test corpus (tests/claims/test_origins_corpus.py, docs/origins.md): wire copies
+# score 0.55-0.95 there, rewrites with attribution and independent reports below 0.15.
+NEAR_DUPLICATE = 0.5
+SEED = 1
+# Outgoing links kept per page: enough for an article body, bounded for a link farm.
+LINKS_MAX = 500
+NAMES_MAX = 20
+
+_NAME_WORD = r"[A-Z][\w&'’-]*"
+_NAME = rf"{_NAME_WORD}(?:\s+(?:of|for|de|al|{_NAME_WORD}))*"
+# Filler between the verb and the name: "according to the state-run Anadolu Agency".
+_FILLER = (
+    r"(?:(?:the|a|an|its|state-run|state-owned|official|news|agency|wire|service|"
+    r"reports?|report(?:ing)?\s+(?:by|from|in)|newspaper|broadcaster|channel|outlet|"
+    r"Turkish|Pakistani|Indian|Chinese|Russian|British|American|French)\s+)*"
+)
+ATTRIBUTION_PATTERNS = [
+    rf"\baccording to\s+{_FILLER}(?P<name>{_NAME})",
+    rf"\b(?:citing|cited by|quoting|quoted by|reported by|as reported by|via)\s+{_FILLER}"
+    rf"(?P<name>{_NAME})",
+    rf"\b(?:told|tells)\s+(?P<name>{_NAME})\b",
+    rf"(?P<name>{_NAME})\s+(?:reported|reports|first reported|said in a report|"
+    r"news agency reported|agency reported)\b",
+]
+_ATTRIBUTION = [re.compile(p) for p in ATTRIBUTION_PATTERNS]
+# Capitalised words that start sentences or name times, never who is being reported.
+NOT_NAMES = frozenset(
+    "the a an it he she they we this that these those officials sources media reports report "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december earlier later today "
+    "yesterday on in at as but and".split()
+)
+# The wire agencies, by the names they go by: two reports citing "AFP" and
+# "Agence France-Presse" cite one origin even when no AFP page is among the sources.
+WIRE_ALIASES = {
+    "reuters": "Reuters",
+    "afp": "AFP",
+    "agence france-presse": "AFP",
+    "agence france presse": "AFP",
+    "associated press": "Associated Press",
+    "ap": "Associated Press",
+    "anadolu": "Anadolu Agency",
+    "anadolu agency": "Anadolu Agency",
+    "anadolu ajansı": "Anadolu Agency",
+    "aa": "Anadolu Agency",
+    "xinhua": "Xinhua",
+    "xinhua news agency": "Xinhua",
+    "tass": "TASS",
+    "ria novosti": "RIA Novosti",
+    "interfax": "Interfax",
+    "dpa": "dpa",
+    "efe": "EFE",
+    "ansa": "ANSA",
+    "kyodo": "Kyodo",
+    "yonhap": "Yonhap",
+    "pti": "Press Trust of India",
+    "press trust of india": "Press Trust of India",
+    "ani": "ANI",
+    "app": "Associated Press of Pakistan",
+    "associated press of pakistan": "Associated Press of Pakistan",
+    "irna": "IRNA",
+    "bernama": "Bernama",
+    "bloomberg": "Bloomberg",
+}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a snapshot says about where it comes from."""
+
+    signature: bytes = b""  # NUM_PERM little-endian uint64 MinHash values; empty: no text
+    bands: tuple[int, ...] = ()  # BANDS signed 64-bit hashes, band i at index i
+    names: tuple[str, ...] = ()  # attributed names, normalised (name_key)
+    canonical: str = ""  # canonical or syndication URL pointing elsewhere, normalised
+    links: tuple[str, ...] = field(default=())  # outgoing links, normalised
+
+
+def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
+    """The k-word shingles of the normalised text (the whole text when shorter)."""
+    words = normalise(text).split()
+    if not words:
+        return set()
+    if len(words) <= k:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
+
+
+def signature(text: str) -> bytes:
+    """The MinHash signature of the text's shingles, as bytes; b"" for no text."""
+    grams = shingles(text)
+    if not grams:
+        return b""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash.update_batch([g.encode() for g in grams])
+    return minhash.hashvalues.astype("<u8").tobytes()
+
+
+def band_hashes(sig: bytes) -> tuple[int, ...]:
+    """One signed 64-bit hash per band of ROWS signature values (fits a bigint column)."""
+    if not sig:
+        return ()
+    width = ROWS * 8
+    return tuple(
+        int.from_bytes(
+            hashlib.blake2b(sig[i * width : (i + 1) * width], digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for i in range(BANDS)
+    )
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures' shingle sets (0 when one is empty)."""
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    return float(np.mean(np.frombuffer(a, "<u8") == np.frombuffer(b, "<u8")))
+
+
+def name_key(name: str) -> str:
+    """A name as it is compared: lower case, no "the", no possessive, single spaces."""
+    name = re.sub(r"['’]s\b", "", name.strip().lower())
+    name = " ".join(name.replace("’", "'").split())
+    return name.removeprefix("the ").strip(" .,'")
+
+
+def attributed_names(text: str) -> tuple[str, ...]:
+    """Who the text says it is reporting, normalised, in order of first mention."""
+    found: list[str] = []
+    for pattern in _ATTRIBUTION:
+        for match in pattern.finditer(text or ""):
+            key = name_key(match.group("name"))
+            words = key.split()
+            while words and words[0] in NOT_NAMES:
+                words = words[1:]
+            key = " ".join(words)
+            if len(key) < 2 or key in NOT_NAMES or key in found:
+                continue
+            found.append(key)
+    return tuple(found[:NAMES_MAX])
+
+
+def wire_name(key: str) -> str:
+    """The wire agency a normalised name stands for, or ''."""
+    return WIRE_ALIASES.get(key, "")
+
+
+def _normalised(url: str, base: str) -> str:
+    absolute = urljoin(base, (url or "").strip())
+    if urlsplit(absolute).scheme not in ("http", "https"):
+        return ""
+    try:
+        return normalize_url(absolute)
+    except ValidationError:
+        return ""
+
+
+def html_references(html: str, *, url: str) -> tuple[str, tuple[str, ...]]:
+    """(canonical, links) of a page: where it says the original lives when that is not
+    `url` itself, and its links, normalised. Navigation links are kept too: only links
+    to another source of the same claim count (claims.origins), and those are few."""
+    if not html or "<" not in html:
+        return "", ()
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return "", ()
+    own = _normalised(url, url)
+    candidates = [
+        *doc.xpath("//link[@rel='canonical' or @rel='original-source']/@href"),
+        *doc.xpath(
+            "//meta[@name='syndication-source' or @name='original-source' "
+            "or @property='og:url']/@content"
+        ),
+    ]
+    canonical = ""
+    for candidate in candidates:
+        normalised = _normalised(candidate, url)
+        if normalised and normalised != own:
+            canonical = normalised
+            break
+    links: list[str] = []
+    for href in doc.xpath("//body//a/@href"):
+        normalised = _normalised(href, url)
+        if not normalised or normalised == own or normalised in links:
+            continue
+        links.append(normalised)
+        if len(links) >= LINKS_MAX:
+            break
+    return canonical, tuple(links)
+
+
+def fingerprint(*, text: str, html: str = "", url: str = "") -> Fingerprint:
+    """The fingerprint of one snapshot: its text (extracted) and the page's HTML."""
+    sig = signature(text)
+    canonical, links = html_references(html, url=url)
+    return Fingerprint(
+        signature=sig,
+        bands=band_hashes(sig),
+        names=attributed_names(text),
+        canonical=canonical,
+        links=links,
+    )
