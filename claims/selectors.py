@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +27,17 @@ from sources.captures import capture_verify
 from sources.models import Capture, Snapshot, Source
 
 from . import chain
-from .models import STATEMENT_MAX, Claim, ClaimEvent, Evidence, Watch
+from .models import (
+    STATEMENT_MAX,
+    Claim,
+    ClaimEvent,
+    ClaimStatus,
+    Evidence,
+    EvidenceStance,
+    Origin,
+    Watch,
+)
+from .records import Record
 
 SEARCH_CONFIG = "english"
 # The claim list's sorts: name -> (label, ordering). The web form and the API offer these.
@@ -35,6 +45,10 @@ SORTS = {
     "newest": ("Newest", ("-created_at", "-id")),
     "active": ("Recently active", ("-last_activity_at", "-id")),
     "sources": ("Most sources", ("-source_count", "-last_activity_at", "-id")),
+    "independent": (
+        "Most independent support",
+        ("-supports_origins", "-supports_count", "-last_activity_at", "-id"),
+    ),
 }
 SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
 # Word similarity (pg_trgm) from which a claim is shown as a possible duplicate.
@@ -137,7 +151,8 @@ def claim_list(
             Exists(Evidence.objects.filter(claim=OuterRef("pk"), needs_review=True))
         )
     _, order = SORTS.get(sort, SORTS["newest"])
-    return with_counts(claims).prefetch_related("tags").order_by(*order)
+    claims = with_origin_counts(with_counts(claims))
+    return claims.prefetch_related("tags").order_by(*order)
 
 
 def trigram_similarity(a: str, b: str) -> float:
@@ -239,7 +254,7 @@ def claim_evidence(claim: Claim) -> list[Evidence]:
     before = snapshots.filter(created_at__lte=OuterRef("added_at")).order_by("-created_at", "-id")
     first = snapshots.order_by("created_at", "id")
     return list(
-        claim.evidence.select_related("source__outlet", "added_by")
+        claim.evidence.select_related("source__outlet", "added_by", "origin")
         .annotate(
             linked_title=Coalesce(
                 Subquery(before.values("title")[:1]), Subquery(first.values("title")[:1])
@@ -482,3 +497,135 @@ def decided_source_ids() -> QuerySet:
         .values_list("source_id", flat=True)
         .distinct()
     )
+
+
+# --- origins and outlet records (claims.origins, claims.records) -------------------------
+
+
+def origin_counts(evidence: list[Evidence]) -> dict[str, int]:
+    """Independent origins per stance, from a claim's evidence as loaded: the distinct
+    origins of each stance, and each source not grouped yet (never checked) as its own."""
+    seen: dict[str, set] = {stance.value: set() for stance in Evidence.Stance}
+    for ev in evidence:
+        seen[ev.stance].add(ev.origin_id or f"ev{ev.pk}")
+    return {stance: len(origins) for stance, origins in seen.items()}
+
+
+def _origins_of(stance: str):
+    per_claim = (
+        Evidence.objects.filter(claim=OuterRef("pk"), stance=stance)
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("origin", distinct=True) + Count("pk", filter=Q(origin=None)))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(per_claim), 0)
+
+
+def with_origin_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Annotate supports_origins, denies_origins and neutral_origins (see origin_counts)."""
+    stance = Evidence.Stance
+    return claims.annotate(
+        supports_origins=_origins_of(stance.SUPPORTS),
+        denies_origins=_origins_of(stance.DENIES),
+        neutral_origins=_origins_of(stance.NEUTRAL),
+    )
+
+
+@dataclass
+class OriginGroup:
+    origin: Origin | None
+    label: str
+    evidence: list[Evidence]
+
+    @property
+    def stances(self) -> dict[str, int]:
+        counts = {stance.value: 0 for stance in Evidence.Stance}
+        for ev in self.evidence:
+            counts[ev.stance] += 1
+        return counts
+
+
+def claim_origins(evidence: list[Evidence]) -> list[OriginGroup]:
+    """A claim's evidence (as loaded with its origins) by origin, the largest first."""
+    groups: dict = {}
+    for ev in evidence:
+        key = ev.origin_id or f"ev{ev.pk}"
+        if key not in groups:
+            label = ev.origin.label if ev.origin_id else ""
+            groups[key] = OriginGroup(ev.origin, label or ev.source.title or ev.source.url, [])
+        groups[key].evidence.append(ev)
+    return sorted(groups.values(), key=lambda g: (-len(g.evidence), g.evidence[0].added_at))
+
+
+# A decided claim, and the stance that agreed with its verdict.
+DECIDED = {
+    ClaimStatus.CONFIRMED: EvidenceStance.SUPPORTS,
+    ClaimStatus.DENIED: EvidenceStance.DENIES,
+}
+
+
+def _record_counts() -> dict:
+    """agreed, disagreed and neutral as filtered counts over Evidence rows."""
+    stance, status = Evidence.Stance, Claim.Status
+    agreed = Q(stance=stance.SUPPORTS, claim__status=status.CONFIRMED) | Q(
+        stance=stance.DENIES, claim__status=status.DENIED
+    )
+    disagreed = Q(stance=stance.SUPPORTS, claim__status=status.DENIED) | Q(
+        stance=stance.DENIES, claim__status=status.CONFIRMED
+    )
+    return {
+        "agreed": Count("pk", filter=agreed),
+        "disagreed": Count("pk", filter=disagreed),
+        "neutral": Count("pk", filter=Q(stance=stance.NEUTRAL)),
+    }
+
+
+def _decided_evidence():
+    return Evidence.objects.filter(
+        claim__status__in=list(DECIDED), claim__merged_into=None, source__outlet__isnull=False
+    ).order_by()
+
+
+def outlet_records(outlet_ids) -> dict[int, Record]:
+    """The record of each of these outlets (claims.records), in one query."""
+    ids = {pk for pk in outlet_ids if pk is not None}
+    if not ids:
+        return {}
+    rows = (
+        _decided_evidence()
+        .filter(source__outlet_id__in=ids)
+        .values("source__outlet_id")
+        .annotate(**_record_counts())
+    )
+    return {
+        row["source__outlet_id"]: Record(row["agreed"], row["disagreed"], row["neutral"])
+        for row in rows
+    }
+
+
+def outlet_record(outlet) -> Record:
+    return outlet_records([outlet.pk]).get(outlet.pk, Record())
+
+
+def outlet_record_by_quarter(outlet) -> list[tuple[datetime, Record]]:
+    """The record over time: by the quarter the stance was taken (the evidence linked)."""
+    rows = (
+        _decided_evidence()
+        .filter(source__outlet=outlet)
+        .annotate(quarter=TruncQuarter("added_at"))
+        .values("quarter")
+        .annotate(**_record_counts())
+        .order_by("quarter")
+    )
+    return [
+        (row["quarter"], Record(row["agreed"], row["disagreed"], row["neutral"])) for row in rows
+    ]
+
+
+def evidence_with_records(evidence: list[Evidence]) -> list[Evidence]:
+    """Give each piece of evidence `outlet_record`, its outlet's record (one query)."""
+    records = outlet_records(ev.source.outlet_id for ev in evidence)
+    for ev in evidence:
+        ev.outlet_record = records.get(ev.source.outlet_id, Record())
+    return evidence

@@ -708,11 +708,9 @@ def origin_split(*, evidence: Evidence, actor: AbstractBaseUser | None) -> Origi
     """Take a source out of its origin into one of its own, kept by hand (event
     `origin_split`). The rest of the origin is grouped again without it."""
     perms.require(actor, perms.CHANGE_EVIDENCE)
-    if evidence.origin_id and evidence.origin_pinned:
-        if not Evidence.objects.filter(origin_id=evidence.origin_id).exclude(
-            pk=evidence.pk
-        ).exists():
-            raise ValidationError({"origin": "This source is already an origin of its own."})
+    others = Evidence.objects.filter(origin_id=evidence.origin_id).exclude(pk=evidence.pk)
+    if evidence.origin_id and evidence.origin_pinned and not others.exists():
+        raise ValidationError({"origin": "This source is already an origin of its own."})
     before = _origin_label(evidence)
     code = uuid.uuid4()
     origin = Origin.objects.create(
@@ -738,9 +736,7 @@ def origin_split(*, evidence: Evidence, actor: AbstractBaseUser | None) -> Origi
 
 
 @transaction.atomic
-def origin_join(
-    *, evidence: Evidence, other: Evidence, actor: AbstractBaseUser | None
-) -> Origin:
+def origin_join(*, evidence: Evidence, other: Evidence, actor: AbstractBaseUser | None) -> Origin:
     """Join the origin of `evidence` with the origin of `other` (same claim): one origin,
     kept by hand (event `origin_joined`)."""
     perms.require(actor, perms.CHANGE_EVIDENCE)

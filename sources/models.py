@@ -329,9 +329,7 @@ class SourceFingerprint(models.Model):
     replaced with each snapshot; a source never checked has none."""
 
     source = models.OneToOneField(Source, models.CASCADE, related_name="fingerprint")
-    snapshot = models.ForeignKey(
-        Snapshot, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    snapshot = models.ForeignKey(Snapshot, models.SET_NULL, null=True, blank=True, related_name="+")
     signature = models.BinaryField(blank=True, default=b"")
     names = models.JSONField(default=list, blank=True)
     canonical = models.URLField(max_length=URL_MAX, blank=True)
