@@ -21,7 +21,14 @@ from claims.models import (
     ClaimEvent,
     Evidence,
 )
-from claims.selectors import SORTS, claim_evidence
+from claims.selectors import (
+    SORTS,
+    claim_evidence,
+    claim_origins,
+    origin_counts,
+    outlet_record,
+    outlet_record_by_quarter,
+)
 from sources.models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source
 
 # ---- output ----------------------------------------------------------------------
@@ -32,6 +39,45 @@ class OutletSerializer(serializers.ModelSerializer):
         model = Outlet
         fields = ["code", "name", "domain", "kind", "country", "reliability"]
         read_only_fields = fields
+
+
+class RecordSerializer(serializers.Serializer):
+    """How an outlet's stances fared against the verdicts (claims.records)."""
+
+    agreed = serializers.IntegerField(help_text="Supports on confirmed or denies on denied claims.")
+    disagreed = serializers.IntegerField(help_text="Supports on denied or denies on confirmed.")
+    neutral = serializers.IntegerField(help_text="Neutral stances on decided claims.")
+    decided = serializers.IntegerField(help_text="agreed + disagreed.")
+    agreement = serializers.FloatField(allow_null=True, help_text="agreed / decided.")
+    interval = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="95% Wilson score interval of the agreement, [low, high].",
+    )
+
+
+class RecordPeriodSerializer(RecordSerializer):
+    period = serializers.CharField(help_text="The quarter the stances were taken, e.g. 2014 Q4.")
+
+
+class OutletDetailSerializer(OutletSerializer):
+    record = serializers.SerializerMethodField()
+    record_by_quarter = serializers.SerializerMethodField()
+
+    class Meta(OutletSerializer.Meta):
+        fields = [*OutletSerializer.Meta.fields, "record", "record_by_quarter"]
+        read_only_fields = fields
+
+    @extend_schema_field(RecordSerializer)
+    def get_record(self, outlet: Outlet) -> dict:
+        return outlet_record(outlet).as_dict()
+
+    @extend_schema_field(RecordPeriodSerializer(many=True))
+    def get_record_by_quarter(self, outlet: Outlet) -> list:
+        return [
+            {"period": period, **record.as_dict()}
+            for period, record in outlet_record_by_quarter(outlet)
+        ]
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -76,14 +122,57 @@ class UsernameField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", read_only=True, allow_null=True, **kwargs)
 
 
+class EvidenceOriginSerializer(serializers.Serializer):
+    code = serializers.UUIDField(allow_null=True)
+    label = serializers.CharField()
+    reason = serializers.CharField(help_text="Why this source is in this origin.")
+    by_hand = serializers.BooleanField(help_text="Placed by an analyst (split or join).")
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     source = SourceBriefSerializer(read_only=True)
     added_by = UsernameField()
+    origin = serializers.SerializerMethodField()
 
     class Meta:
         model = Evidence
-        fields = ["source", "stance", "quote", "note", "added_by", "added_at", "needs_review"]
+        fields = [
+            "source",
+            "stance",
+            "quote",
+            "note",
+            "added_by",
+            "added_at",
+            "needs_review",
+            "origin",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(EvidenceOriginSerializer(allow_null=True))
+    def get_origin(self, evidence: Evidence) -> dict | None:
+        """None until the source is checked (it counts as an origin of its own)."""
+        if not evidence.origin_id:
+            return None
+        return {
+            "code": evidence.origin.code,
+            "label": evidence.origin.label,
+            "reason": evidence.origin_reason,
+            "by_hand": evidence.origin_pinned,
+        }
+
+
+class StanceCountsSerializer(serializers.Serializer):
+    supports = serializers.IntegerField()
+    denies = serializers.IntegerField()
+    neutral = serializers.IntegerField()
+
+
+class OriginSerializer(serializers.Serializer):
+    code = serializers.UUIDField(allow_null=True, help_text="None: a source not checked yet.")
+    label = serializers.CharField()
+    by_hand = serializers.BooleanField()
+    sources = serializers.ListField(child=serializers.UUIDField(), help_text="Source codes.")
+    stances = StanceCountsSerializer()
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -95,6 +184,11 @@ class ClaimSerializer(serializers.ModelSerializer):
     neutral_count = serializers.IntegerField(read_only=True)
     source_count = serializers.IntegerField(read_only=True)
     review_count = serializers.IntegerField(read_only=True)
+    supports_origins = serializers.IntegerField(
+        read_only=True, help_text="Independent origins of the supporting sources."
+    )
+    denies_origins = serializers.IntegerField(read_only=True)
+    neutral_origins = serializers.IntegerField(read_only=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -114,6 +208,9 @@ class ClaimSerializer(serializers.ModelSerializer):
             "neutral_count",
             "source_count",
             "review_count",
+            "supports_origins",
+            "denies_origins",
+            "neutral_origins",
         ]
         read_only_fields = fields
 
@@ -130,6 +227,9 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
     verdict_by = UsernameField()
     merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     evidence = serializers.SerializerMethodField()
+    source_counts = serializers.SerializerMethodField()
+    independent_origins = serializers.SerializerMethodField()
+    origins = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -154,12 +254,45 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
             "version",
             "merged_into",
             "evidence",
+            "source_counts",
+            "independent_origins",
+            "origins",
         ]
         read_only_fields = fields
 
+    def _evidence(self, claim: Claim) -> list[Evidence]:
+        if not hasattr(claim, "_api_evidence"):
+            claim._api_evidence = claim_evidence(claim)
+        return claim._api_evidence
+
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, claim: Claim) -> list:
-        return EvidenceSerializer(claim_evidence(claim), many=True).data
+        return EvidenceSerializer(self._evidence(claim), many=True).data
+
+    @extend_schema_field(StanceCountsSerializer)
+    def get_source_counts(self, claim: Claim) -> dict:
+        counts = {stance.value: 0 for stance in Evidence.Stance}
+        for ev in self._evidence(claim):
+            counts[ev.stance] += 1
+        return counts
+
+    @extend_schema_field(StanceCountsSerializer)
+    def get_independent_origins(self, claim: Claim) -> dict:
+        """Per stance, how many independent origins its sources come from."""
+        return origin_counts(self._evidence(claim))
+
+    @extend_schema_field(OriginSerializer(many=True))
+    def get_origins(self, claim: Claim) -> list:
+        return [
+            {
+                "code": group.origin.code if group.origin else None,
+                "label": group.label,
+                "by_hand": bool(group.origin and group.origin.manual),
+                "sources": [ev.source.code for ev in group.evidence],
+                "stances": group.stances,
+            }
+            for group in claim_origins(self._evidence(claim))
+        ]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -273,6 +406,12 @@ class EvidenceUpdateSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(Evidence.Stance.choices, required=False)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=QUOTE_MAX)
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
+
+
+class OriginJoinSerializer(serializers.Serializer):
+    with_source = serializers.UUIDField(
+        help_text="The code of another source of the claim: its origin and this one become one."
+    )
 
 
 class CommentSerializer(serializers.Serializer):

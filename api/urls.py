@@ -22,6 +22,16 @@ urlpatterns = [
         views.EvidenceReviewedView.as_view(),
         name="evidence_reviewed",
     ),
+    path(
+        "claims/<uuid:code>/evidence/<uuid:source_code>/origin/split/",
+        views.OriginSplitView.as_view(),
+        name="origin_split",
+    ),
+    path(
+        "claims/<uuid:code>/evidence/<uuid:source_code>/origin/join/",
+        views.OriginJoinView.as_view(),
+        name="origin_join",
+    ),
     path("sources/", views.SourceListView.as_view(), name="source_list"),
     path("sources/<uuid:code>/", views.SourceDetailView.as_view(), name="source_detail"),
     path("sources/<uuid:code>/refresh/", views.SourceRefreshView.as_view(), name="source_refresh"),

@@ -248,6 +248,35 @@ class EvidenceReviewedView(ServiceView):
         return Response(s.EvidenceSerializer(evidence).data)
 
 
+class OriginSplitView(ServiceView):
+    @extend_schema(
+        request=None,
+        responses={200: s.ClaimDetailSerializer, **ERRORS},
+        description="Take the source out of its origin into one of its own (kept by hand).",
+    )
+    def post(self, request, code, source_code):
+        claim = self.claim(code, live=True)
+        services.origin_split(evidence=self.evidence(claim, source_code), actor=request.user)
+        return Response(_claim_detail(claim, request))
+
+
+class OriginJoinView(ServiceView):
+    @extend_schema(
+        request=s.OriginJoinSerializer,
+        responses={200: s.ClaimDetailSerializer, **ERRORS},
+        description="Join the source's origin with the origin of `with_source` (kept by hand).",
+    )
+    def post(self, request, code, source_code):
+        claim = self.claim(code, live=True)
+        data = self.parse(s.OriginJoinSerializer)
+        services.origin_join(
+            evidence=self.evidence(claim, source_code),
+            other=self.evidence(claim, data["with_source"]),
+            actor=request.user,
+        )
+        return Response(_claim_detail(claim, request))
+
+
 class SourceListView(ServiceView, generics.GenericAPIView):
     pagination_class = Pagination
     view_perm = perms.VIEW_SOURCE
@@ -331,9 +360,9 @@ class OutletDetailView(ServiceView):
     view_perm = perms.VIEW_OUTLET
     write_perms = {"PATCH": (perms.GRADE_OUTLET,)}
 
-    @extend_schema(responses={200: s.OutletSerializer, **ERRORS})
+    @extend_schema(responses={200: s.OutletDetailSerializer, **ERRORS})
     def get(self, request, code):
-        return Response(s.OutletSerializer(get_object_or_404(Outlet, code=code)).data)
+        return Response(s.OutletDetailSerializer(get_object_or_404(Outlet, code=code)).data)
 
     @extend_schema(
         request=s.OutletUpdateSerializer,

@@ -14,6 +14,8 @@ from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 
 from .models import Claim, Evidence
+from .records import Record
+from .selectors import origin_counts, outlet_records
 
 CSV_COLUMNS = [
     "code",
@@ -34,6 +36,16 @@ CSV_COLUMNS = [
     "reliability",
     "added_at",
     "needs_review",
+    # Origins (docs/origins.md): per claim, then per source.
+    "supports_origins",
+    "denies_origins",
+    "neutral_origins",
+    "origin",
+    "origin_reason",
+    # The outlet's record against decided claims (claims.records).
+    "outlet_agreed",
+    "outlet_disagreed",
+    "outlet_neutral",
 ]
 # Google's advice for claimReviewed: a short summary, under 75 characters.
 CLAIM_REVIEWED_MAX = 75
@@ -48,7 +60,9 @@ RATING = {
 
 
 def with_evidence(claims: QuerySet[Claim]) -> QuerySet[Claim]:
-    evidence = Evidence.objects.select_related("source__outlet").order_by("added_at", "id")
+    evidence = Evidence.objects.select_related("source__outlet", "origin").order_by(
+        "added_at", "id"
+    )
     return claims.prefetch_related(Prefetch("evidence", queryset=evidence, to_attr="evidence_list"))
 
 
@@ -65,7 +79,10 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for claim in with_evidence(claims):
+    claims = list(with_evidence(claims))
+    records = outlet_records(ev.source.outlet_id for claim in claims for ev in claim.evidence_list)
+    for claim in claims:
+        origins = origin_counts(claim.evidence_list)
         head = [
             str(claim.code),
             claim.statement,
@@ -88,16 +105,29 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
                 evidence.source.outlet.reliability if evidence.source.outlet else "",
                 _iso(evidence.added_at),
                 "yes" if evidence.needs_review else "no",
+                origins["supports"],
+                origins["denies"],
+                origins["neutral"],
+                evidence.origin.label if evidence.origin_id else "",
+                evidence.origin_reason,
+                *_record_cells(records.get(evidence.source.outlet_id)),
             ]
             for evidence in claim.evidence_list
-        ] or [[""] * 7]
+        ] or [[""] * 7 + [0, 0, 0] + [""] * 5]
         for row in rows:
             writer.writerow([_defuse(value) for value in head + row])
     return buffer.getvalue()
 
 
+def _record_cells(record: Record | None) -> list:
+    record = record or Record()
+    return [record.agreed, record.disagreed, record.neutral]
+
+
 def _defuse(value: str) -> str:
     """Keep a spreadsheet from running typed text as a formula (CSV injection)."""
+    if not isinstance(value, str):
+        return value
     if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value

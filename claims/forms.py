@@ -376,3 +376,14 @@ class ChannelForm(forms.Form):
 
     def desk(self):
         return self.desks.get(self.cleaned_data.get("owner") or "")
+
+
+class OriginJoinForm(forms.Form):
+    """Join a source's origin with the origin of another source of the claim (its code)."""
+
+    with_source = forms.UUIDField()
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and "with" in data:  # the field is `with`, a Python keyword
+            data = {"with_source": data.get("with")}
+        super().__init__(data, **kwargs)

@@ -45,6 +45,14 @@ class Record:
     def interval(self) -> tuple[float, float] | None:
         return wilson(self.agreed, self.decided) if self.decided else None
 
+    @property
+    def percents(self) -> tuple[int, int, int] | None:
+        """(rate, low, high) in whole percent, for pages."""
+        if not self.decided:
+            return None
+        low, high = self.interval
+        return round(self.rate * 100), round(low * 100), round(high * 100)
+
     def as_dict(self) -> dict:
         low, high = self.interval or (None, None)
         return {

@@ -608,8 +608,9 @@ def outlet_record(outlet) -> Record:
     return outlet_records([outlet.pk]).get(outlet.pk, Record())
 
 
-def outlet_record_by_quarter(outlet) -> list[tuple[datetime, Record]]:
-    """The record over time: by the quarter the stance was taken (the evidence linked)."""
+def outlet_record_by_quarter(outlet) -> list[tuple[str, Record]]:
+    """The record over time, ("2014 Q4", record) by the quarter the stance was taken
+    (the evidence's link time), oldest first."""
     rows = (
         _decided_evidence()
         .filter(source__outlet=outlet)
@@ -619,7 +620,11 @@ def outlet_record_by_quarter(outlet) -> list[tuple[datetime, Record]]:
         .order_by("quarter")
     )
     return [
-        (row["quarter"], Record(row["agreed"], row["disagreed"], row["neutral"])) for row in rows
+        (
+            f"{row['quarter']:%Y} Q{(row['quarter'].month - 1) // 3 + 1}",
+            Record(row["agreed"], row["disagreed"], row["neutral"]),
+        )
+        for row in rows
     ]
 
 

@@ -42,6 +42,16 @@ urlpatterns = [
         name="evidence_remove",
     ),
     path(
+        "<uuid:code>/evidence/<uuid:source_code>/origin/split/",
+        views.origin_split,
+        name="origin_split",
+    ),
+    path(
+        "<uuid:code>/evidence/<uuid:source_code>/origin/join/",
+        views.origin_join,
+        name="origin_join",
+    ),
+    path(
         "<uuid:code>/evidence/<uuid:source_code>/reviewed/",
         views.evidence_review,
         name="evidence_review",

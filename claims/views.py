@@ -35,6 +35,7 @@ from .forms import (
     EvidenceRemoveForm,
     EvidenceUpdateForm,
     MergeForm,
+    OriginJoinForm,
     TimelineFilterForm,
     VerdictForm,
 )
@@ -153,7 +154,7 @@ class ClaimPage:
 
     @cached_property
     def evidence(self) -> list[Evidence]:
-        evidence = selectors.claim_evidence(self.claim)
+        evidence = selectors.evidence_with_records(selectors.claim_evidence(self.claim))
         if self.refused_edit:
             source_id, form = self.refused_edit
             for ev in evidence:
@@ -165,6 +166,19 @@ class ClaimPage:
         return [
             (stance.value, stance.label, [ev for ev in self.evidence if ev.stance == stance])
             for stance in Evidence.Stance
+        ]
+
+    @cached_property
+    def origins(self) -> list[selectors.OriginGroup]:
+        return selectors.claim_origins(self.evidence)
+
+    @cached_property
+    def origin_summary(self) -> list[tuple[str, str, int, int]]:
+        """(stance, label, sources, independent origins) per stance."""
+        origins = selectors.origin_counts(self.evidence)
+        return [
+            (stance, label, len(items), origins[stance])
+            for stance, label, items in self.evidence_groups
         ]
 
     @cached_property
@@ -349,6 +363,34 @@ def evidence_review(request, claim, source_code):
         return render(request, "claims/review.html#reviewed", {"ev": evidence})
     if from_queue:
         return redirect("claims:review")
+    return _changed(request, claim)
+
+
+@claim_view(perms.CHANGE_EVIDENCE)
+@require_POST
+def origin_split(request, claim, source_code):
+    """Take a source out of its origin (the automatic grouping then leaves it alone)."""
+    evidence = _evidence(claim, source_code)
+    try:
+        services.origin_split(evidence=evidence, actor=request.user)
+    except ValidationError:
+        return _refused(request, claim)
+    return _changed(request, claim)
+
+
+@claim_view(perms.CHANGE_EVIDENCE)
+@require_POST
+def origin_join(request, claim, source_code):
+    """Join this source's origin with the origin of the source named by `with`."""
+    evidence = _evidence(claim, source_code)
+    form = OriginJoinForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, claim)
+    other = _evidence(claim, form.cleaned_data["with_source"])
+    try:
+        services.origin_join(evidence=evidence, other=other, actor=request.user)
+    except ValidationError:
+        return _refused(request, claim)
     return _changed(request, claim)
 
 

@@ -156,6 +156,8 @@ def outlet_detail(request, code):
         "form": form,
         "sources": selectors.outlet_sources(outlet),
         "evidence": claim_selectors.outlet_citations(outlet),
+        "record": claim_selectors.outlet_record(outlet),
+        "record_history": claim_selectors.outlet_record_by_quarter(outlet),
     }
     return render_page(
         request, "sources/outlet_detail.html", context, fragments=("outlet",), status=status

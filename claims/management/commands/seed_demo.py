@@ -17,10 +17,10 @@ from django.db import transaction
 
 from claims import services
 from claims.models import Claim, ClaimEvent, Evidence
-from sources import changes
+from sources import changes, origins
 from sources.demo import ARTICLES, BY_REAL_URL, page_html
 from sources.models import Outlet, Source
-from sources.services import outlet_create, snapshot_record
+from sources.services import outlet_create, snapshot_record, source_fingerprint_store
 from sources.urlnorm import normalize_url
 
 OUTLETS = [
@@ -165,6 +165,23 @@ CLAIMS = [
 ]
 
 
+# What the two Turkish reports said when first captured: TRT World carried Anadolu's wire
+# story, so the claim page counts them as one origin (docs/origins.md).
+WIRE_STORY = (
+    "Pakistan's Defence Minister Khawaja Asif and his Indian counterpart Rajnath Singh may "
+    "hold their first face-to-face meeting since the recent military standoff on the "
+    "sidelines of the Shanghai Cooperation Organisation defence ministers' meeting in "
+    "Qingdao this week, diplomatic sources said. Asif will lead the Pakistani delegation at "
+    "the two-day forum, while Singh is scheduled to hold meetings with the defence ministers "
+    "of China, Russia, and other nations. The two ministers are expected to attend the "
+    "two-day forum, and contacts between the two delegations have not been ruled out."
+)
+SNAPSHOTS = {
+    "aa.com.tr": WIRE_STORY,
+    "trtworld.com": WIRE_STORY.replace("diplomatic sources said", "according to Anadolu Agency"),
+}
+
+
 class Command(BaseCommand):
     help = "Load the SCO demo story and the demo users (idempotent)."
 
@@ -242,6 +259,7 @@ class Command(BaseCommand):
                 )
         if not self.pages_url:  # the demo pages tell this change to the first check
             self._story_events()
+        self._origins()
         self.stdout.write(
             f"Demo data ready: {Claim.objects.count()} claims ({created} new), "
             f"{Source.objects.count()} sources, {Outlet.objects.count()} outlets."
@@ -290,6 +308,29 @@ class Command(BaseCommand):
             user.save()
             user.groups.add(Group.objects.get(name=group))
         return password if (new_users or settings.DEMO_PASSWORD) else None
+
+    def _origins(self) -> None:
+        """Fingerprint the demo sources' snapshots, so the claim pages show their origins
+        (docs/origins.md): TRT World's report says it carries Anadolu's. Without the demo
+        pages the two Turkish reports get the snapshot they had when first captured."""
+        for domain, text in SNAPSHOTS.items():
+            source = Source.objects.filter(outlet__domain=domain).first()
+            if source is not None and not source.snapshots.exists():
+                snapshot_record(
+                    source=source,
+                    extracted=changes.Extracted(source.title, text),
+                    at=VERDICTS_AT - 6 * STEP,
+                )
+        demo = Source.objects.filter(
+            outlet__domain__in=[domain for _, domain, *_ in OUTLETS],
+            snapshots__isnull=False,
+            fingerprint__isnull=True,
+        ).distinct()
+        for source in demo:
+            snapshot = source.snapshots.order_by("-created_at", "-id").first()
+            fingerprint = origins.fingerprint(text=snapshot.text or snapshot.title, url=source.url)
+            source_fingerprint_store(source=source, fingerprint=fingerprint, snapshot=snapshot)
+            services.origins_update_for_source(source=source)
 
     def _story_events(self) -> None:
         """A source that changed on its own: the Turkish report rewrote its headline."""
