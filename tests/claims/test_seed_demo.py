@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from claims import selectors
 from claims.models import Claim, ClaimEvent, Evidence
 from sources.models import Outlet, Source
 
@@ -54,3 +55,18 @@ def test_it_generates_a_password_when_none_is_given(settings, capsys):
     password = out.rsplit("password: ", 1)[1].strip()
     assert len(password) >= 12
     assert get_user_model().objects.get(username="analyst").check_password(password)
+
+
+def test_it_groups_the_anadolu_and_trt_copies_as_one_origin(settings):
+    settings.DEMO_PASSWORD = ""
+    call_command("seed_demo")
+    meeting = Claim.objects.get(statement__startswith="Pakistan's Defence Minister Khawaja Asif")
+    evidence = {ev.source.outlet.domain: ev for ev in meeting.evidence.select_related("source")}
+    aa, trt, fo = evidence["aa.com.tr"], evidence["trtworld.com"], evidence["mofa.gov.pk"]
+    assert aa.origin_id and aa.origin_id == trt.origin_id != fo.origin_id
+    assert trt.origin_reason == "says it reports Anadolu Agency"
+    assert selectors.origin_counts(selectors.claim_evidence(meeting)) == {
+        "supports": 1,
+        "denies": 1,
+        "neutral": 1,
+    }

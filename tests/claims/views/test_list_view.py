@@ -137,7 +137,7 @@ def test_it_runs_a_constant_number_of_queries(
     count_queries(analyst_client, URL)  # warm the per-process caches
     with_3 = {
         sort: count_queries(analyst_client, URL, query_params={"sort": sort})
-        for sort in ("newest", "active", "sources")
+        for sort in ("newest", "active", "sources", "independent")
     }
     with_3_search = count_queries(analyst_client, URL, query_params={"q": "ministers"})
     make_claims(27, evidence=3, prefix="More")
