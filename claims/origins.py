@@ -23,6 +23,7 @@ Pure: the services load a claim's evidence with its sources' fingerprints
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sources.origins import name_key, wire_name
 
@@ -123,7 +124,9 @@ def group(members: list[Member], near: dict[tuple[int, int], float]) -> list[Gro
                     union.join(m.evidence_id, other.evidence_id)
                     cites[m.evidence_id].append(("its canonical link is", other.evidence_id))
                     cited.add(other.evidence_id)
-            if m.canonical not in by_url:
+            if m.canonical not in by_url and _host(m.canonical) != _host(m.url):
+                # Syndicated from another site: copies naming one original are one origin.
+                # (A canonical on the page's own site is the same article, not a source.)
                 node = f"url:{m.canonical}"
                 virtual_labels[node] = m.canonical
                 union.join(node, m.evidence_id)
@@ -178,6 +181,10 @@ def group(members: list[Member], near: dict[tuple[int, int], float]) -> list[Gro
             reasons[i] = _reason(by_id[i], root, by_id, cites, similar, virtual, len(ids))
         groups.append(Group(key=key, label=label[:300], reasons=reasons))
     return sorted(groups, key=lambda g: min(_when(by_id[i]) for i in g.reasons))
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def _when(m: Member):

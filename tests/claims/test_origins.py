@@ -240,3 +240,19 @@ def test_it_counts_origins_in_the_list_and_sorts_by_independent_support(claim, a
     assert [c.pk for c in listed] == [two.pk, claim.pk]
     assert (listed[1].supports_count, listed[1].supports_origins) == (3, 1)
     assert (listed[0].supports_count, listed[0].supports_origins) == (2, 2)
+
+
+def test_it_groups_copies_naming_one_syndicated_original_not_a_page_naming_itself(claim, analyst):
+    original = "https://apnews.example.com/article/1"
+    first = link(claim, analyst, "https://a.example.com/1", text="One.", canonical=original)
+    second = link(claim, analyst, "https://b.example.com/1", text="Two.", canonical=original)
+    own = link(
+        claim,
+        analyst,
+        "https://c.example.com/1?ref=home",
+        text="Three.",
+        canonical="https://www.c.example.com/1",
+    )
+    assert origin_of(first) == origin_of(second) != origin_of(own)
+    assert Evidence.objects.get(pk=first.pk).origin.label == original
+    assert Evidence.objects.get(pk=own.pk).origin_reason.startswith("independent")
