@@ -17,11 +17,12 @@ from claims.models import (
     STATEMENT_MAX,
     TAG_MAX,
     TAGS_MAX,
+    Assignment,
     Claim,
     ClaimEvent,
     Evidence,
 )
-from claims.selectors import SORTS, claim_evidence
+from claims.selectors import SORTS, claim_assignments, claim_evidence
 from sources.models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source
 
 # ---- output ----------------------------------------------------------------------
@@ -82,7 +83,16 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["source", "stance", "quote", "note", "added_by", "added_at", "needs_review"]
+        fields = [
+            "source",
+            "stance",
+            "quote",
+            "quote_internal",
+            "note",
+            "added_by",
+            "added_at",
+            "needs_review",
+        ]
         read_only_fields = fields
 
 
@@ -124,12 +134,25 @@ class ClaimSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class AssignmentSerializer(serializers.ModelSerializer):
+    user = UsernameField()
+    assigned_by = UsernameField()
+
+    class Meta:
+        model = Assignment
+        fields = ["user", "due_at", "assigned_by", "assigned_at"]
+        read_only_fields = fields
+
+
 class ClaimDetailSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     created_by = UsernameField()
     verdict_by = UsernameField()
     merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     evidence = serializers.SerializerMethodField()
+    published = serializers.BooleanField(source="is_published", read_only=True)
+    public_url = serializers.SerializerMethodField()
+    assignees = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -153,6 +176,10 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
             "last_activity_at",
             "version",
             "merged_into",
+            "published",
+            "published_at",
+            "public_url",
+            "assignees",
             "evidence",
         ]
         read_only_fields = fields
@@ -160,6 +187,18 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, claim: Claim) -> list:
         return EvidenceSerializer(claim_evidence(claim), many=True).data
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_public_url(self, claim: Claim) -> str | None:
+        if not claim.is_published:
+            return None
+        request = self.context.get("request")
+        path = claim.get_public_url()
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(AssignmentSerializer(many=True))
+    def get_assignees(self, claim: Claim) -> list:
+        return AssignmentSerializer(claim_assignments(claim), many=True).data
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -244,6 +283,10 @@ class ClaimUpdateSerializer(serializers.Serializer):
     )
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
     resolves_at = serializers.DateTimeField(required=False, allow_null=True)
+    published = serializers.BooleanField(
+        required=False,
+        help_text="Publish (true) or unpublish (false) the claim's public page (editors).",
+    )
 
 
 class VerdictSerializer(serializers.Serializer):
@@ -266,12 +309,14 @@ class EvidenceCreateSerializer(serializers.Serializer):
     quote = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=QUOTE_MAX
     )
+    quote_internal = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class EvidenceUpdateSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(Evidence.Stance.choices, required=False)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=QUOTE_MAX)
+    quote_internal = serializers.BooleanField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
 
 

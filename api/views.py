@@ -6,6 +6,7 @@ a view whose write must be refused before its input is parsed names it in `write
 What the services raise becomes JSON in one place, api.errors.
 """
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -119,18 +120,28 @@ class ClaimDetailView(ServiceView):
     @extend_schema(
         request=s.ClaimUpdateSerializer,
         responses={200: s.ClaimDetailSerializer, **ERRORS, **CONFLICT},
-        description="Change the statement, context, tags or dates. Send the `version` you read.",
+        description=(
+            "Change the statement, context, tags or dates. Send the `version` you read. "
+            '`"published": true` publishes the claim\'s public page (editors; a decided '
+            "claim only), `false` takes it down."
+        ),
     )
     def patch(self, request, code):
         claim = self.claim(code, live=True)
         data = self.parse(s.ClaimUpdateSerializer)
         version = data.pop("version")
+        published = data.pop("published", None)
         # Dates left out stay as they are (the service takes None as "clear").
         data.setdefault("first_seen_at", claim.first_seen_at)
         data.setdefault("resolves_at", claim.resolves_at)
-        claim = services.claim_update(
-            claim=claim, expected_version=version, actor=request.user, **data
-        )
+        with transaction.atomic():
+            claim = services.claim_update(
+                claim=claim, expected_version=version, actor=request.user, **data
+            )
+            if published is True:
+                claim = services.claim_publish(claim=claim, actor=request.user)
+            elif published is False:
+                claim = services.claim_unpublish(claim=claim, actor=request.user)
         return Response(_claim_detail(claim, request))
 
 

@@ -57,6 +57,11 @@ def claim_url(claim: Claim, base_url: str = "") -> str:
     return (base_url or settings.SITE_URL).rstrip("/") + claim.get_absolute_url()
 
 
+def public_url(claim: Claim, base_url: str = "") -> str:
+    """The absolute address of a claim's public page (claims.public_views)."""
+    return (base_url or settings.SITE_URL).rstrip("/") + claim.get_public_url()
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
@@ -165,6 +170,8 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
     75 characters (the full statement is `itemReviewed.text`), the claim's claimant is
     `itemReviewed.author`, and the review's author is the publisher named by SITE_NAME
     at SITE_URL.
+    Its `url` is the public page once the claim is published (readers and aggregators
+    can open it), else the desk's claim page.
     """
     if not claim.has_verdict or claim.status not in RATING:
         return None
@@ -186,7 +193,7 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": claim_url(claim, base_url),
+        "url": public_url(claim, base_url) if claim.published_at else claim_url(claim, base_url),
         "claimReviewed": short_statement(claim.statement),
         "datePublished": (claim.verdict_at or claim.updated_at).date().isoformat(),
         "author": {

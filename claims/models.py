@@ -107,6 +107,9 @@ class Claim(models.Model):
     # a missing last event breaks no link, so only these reveal it.
     timeline_head = models.CharField(max_length=64, blank=True, editable=False)
     timeline_length = models.PositiveIntegerField(default=0, editable=False)
+    # Set while the claim is published: its public page /p/<code>/ answers without a login
+    # (claims.public). Only a decided claim can be published (claims.services.claim_publish).
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -137,6 +140,13 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
+            # Public index and feed: Claim.objects.filter(published_at__isnull=False)
+            #   .order_by("-published_at") (claims.public.published_claims).
+            models.Index(
+                fields=["-published_at"],
+                name="claim_published_idx",
+                condition=Q(published_at__isnull=False),
+            ),
             # Claim list sorted by activity: Claim.objects.order_by("-last_activity_at")
             models.Index(fields=["-last_activity_at"], name="claim_activity_idx"),
             # Review queue: Claim.objects.filter(status="unverified", resolves_at__lte=now)
@@ -152,6 +162,13 @@ class Claim(models.Model):
 
     def get_absolute_url(self):
         return reverse("claims:detail", args=[self.code])
+
+    def get_public_url(self):
+        return reverse("public:claim", args=[self.code])
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
     @property
     def has_verdict(self) -> bool:
@@ -178,6 +195,9 @@ class Evidence(models.Model):
     source = models.ForeignKey("sources.Source", models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=8, choices=Stance.choices)
     quote = models.TextField(blank=True)
+    # A quote can be kept off the public page (e.g. from an off-the-record source).
+    # Notes are always internal: the public page never shows them.
+    quote_internal = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -234,6 +254,10 @@ class EventKind(models.TextChoices):
     SOURCE_BACK = "source_back", "Source back"
     SOURCE_UNREACHABLE = "source_unreachable", "Source unreachable"
     SOURCE_BLOCKED = "source_blocked", "Source blocked"
+    ASSIGNED = "assigned", "Assigned"
+    UNASSIGNED = "unassigned", "Assignment removed"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
 
 
 class ClaimEvent(models.Model):
@@ -397,3 +421,26 @@ class AlertDelivery(models.Model):
 
     def __str__(self):
         return f"{self.title} -> {self.channel}"
+
+
+class Assignment(models.Model):
+    """Who on the desk works on a claim, and by when."""
+
+    claim = models.ForeignKey(Claim, models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="assignments")
+    due_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "claim"], name="assignment_once_per_user"),
+        ]
+        # "My claims": Assignment.objects.filter(user=user) is answered by the unique
+        # index's leading column.
+
+    def __str__(self):
+        return f"{self.user} on {self.claim_id}"

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
@@ -23,11 +24,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from claimwatch import perms
 from sources.captures import capture_verify
 from sources.models import Capture, Snapshot, Source
 
 from . import chain
-from .models import STATEMENT_MAX, Claim, ClaimEvent, Evidence, Watch
+from .models import STATEMENT_MAX, Assignment, Claim, ClaimEvent, Evidence, Watch
 
 SEARCH_CONFIG = "english"
 # The claim list's sorts: name -> (label, ordering). The web form and the API offer these.
@@ -114,6 +116,7 @@ def claim_list(
     outlet: str = "",
     needs_review: bool = False,
     sort: str = "newest",
+    assigned_to=None,
 ) -> QuerySet[Claim]:
     """Claims matching the list filters, shared by the web list, the API and exports.
 
@@ -121,6 +124,7 @@ def claim_list(
     `denies_count`, `neutral_count`, `source_count` and `review_count`, and its tags
     are prefetched. Filters go through subqueries, never joins, so the counts stay
     right and no DISTINCT is needed. `sort` is newest, active or sources.
+    `assigned_to` (a user) keeps the claims they are assigned to ("My claims").
     """
     claims = Claim.objects.filter(merged_into=None, withdrawn_at=None)
     q = (q or "").strip()
@@ -136,6 +140,8 @@ def claim_list(
         claims = claims.filter(
             Exists(Evidence.objects.filter(claim=OuterRef("pk"), needs_review=True))
         )
+    if assigned_to is not None:
+        claims = claims.filter(pk__in=_assigned(assigned_to))
     _, order = SORTS.get(sort, SORTS["newest"])
     return with_counts(claims).prefetch_related("tags").order_by(*order)
 
@@ -299,18 +305,60 @@ def claim_strip_points(
     return evidence, verdicts, changes
 
 
-def review_queue() -> tuple[list[Evidence], list[Claim]]:
+def _assigned(user):
+    return Assignment.objects.filter(user=user).values("claim_id")
+
+
+def my_claims_count(user) -> int:
+    """How many live claims `user` is assigned to (the nav link's count)."""
+    return Assignment.objects.filter(user=user, claim__merged_into=None).count()
+
+
+def claim_assignments(claim: Claim) -> list[Assignment]:
+    return list(claim.assignments.select_related("user").order_by("due_at", "assigned_at"))
+
+
+def assignable_users():
+    """Active analysts and editors (whoever may log claims), by name."""
+    app_label, codename = perms.ASSIGNABLE.split(".")
+    perm = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    User = get_user_model()
+    return (
+        User.objects.filter(Q(is_active=True) & (perm | Q(is_superuser=True)))
+        .distinct()
+        .order_by(User.USERNAME_FIELD)
+    )
+
+
+def review_queue(*, assigned_to=None) -> tuple[list[Evidence], list[Claim]]:
     """Evidence whose source changed since it was linked, and claims past `resolves_at`
-    without a verdict: two queries whatever the size."""
+    without a verdict: two queries whatever the size. `assigned_to` (a user) keeps
+    what is on their claims."""
     # What changed: the latest event that flagged the evidence, read in the same query.
     latest = ClaimEvent.objects.filter(
         claim=OuterRef("claim"), source=OuterRef("source"), kind__in=ClaimEvent.REVIEW_KINDS
     ).order_by("-created_at", "-id")
+    changed = Evidence.objects.filter(
+        needs_review=True, claim__merged_into=None, claim__withdrawn_at=None
+    )
+    overdue = Claim.objects.filter(
+        status=Claim.Status.UNVERIFIED,
+        resolves_at__isnull=False,
+        resolves_at__lte=timezone.now(),
+        merged_into=None,
+        withdrawn_at=None,
+    )
+    if assigned_to is not None:
+        changed = changed.filter(claim__in=_assigned(assigned_to))
+        overdue = overdue.filter(pk__in=_assigned(assigned_to))
     evidence = list(
-        Evidence.objects.filter(
-            needs_review=True, claim__merged_into=None, claim__withdrawn_at=None
-        )
-        .select_related("claim", "source__outlet")
+        changed.select_related("claim", "source__outlet")
         .annotate(
             change_kind=Subquery(latest.values("kind")[:1]),
             change_at=Subquery(latest.values("created_at")[:1]),
@@ -321,16 +369,7 @@ def review_queue() -> tuple[list[Evidence], list[Claim]]:
     kinds = dict(ClaimEvent.Kind.choices)
     for ev in evidence:
         ev.change_label = kinds.get(ev.change_kind, "")
-    overdue = list(
-        Claim.objects.filter(
-            status=Claim.Status.UNVERIFIED,
-            resolves_at__isnull=False,
-            resolves_at__lte=timezone.now(),
-            merged_into=None,
-            withdrawn_at=None,
-        ).order_by("resolves_at", "id")[:200]
-    )
-    return evidence, overdue
+    return evidence, list(overdue.order_by("resolves_at", "id")[:200])
 
 
 def source_citations(source) -> list[Evidence]:

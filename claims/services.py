@@ -18,7 +18,7 @@ from claimwatch import perms
 from sources.models import Source
 from sources.services import source_get_or_create
 
-from . import chain
+from . import chain, public_cache
 from .models import (
     CLAIMANT_MAX,
     COMMENT_MAX,
@@ -30,6 +30,7 @@ from .models import (
     STATEMENT_MAX,
     TAG_MAX,
     TAGS_MAX,
+    Assignment,
     Claim,
     ClaimEvent,
     Evidence,
@@ -122,6 +123,8 @@ def _event(
         last_activity_at=max(head.last_activity_at, at),
     )
     claim.timeline_head, claim.timeline_length = head.timeline_head, head.timeline_length
+    # Every change a public page could show comes with an event: drop the cached page.
+    public_cache.claim_changed(claim)
     return event
 
 
@@ -360,6 +363,7 @@ def evidence_add(
     url: str,
     stance: str,
     quote: str = "",
+    quote_internal: bool = False,
     note: str = "",
     title: str = "",
     actor: AbstractBaseUser | None,
@@ -382,6 +386,7 @@ def evidence_add(
         source=source,
         stance=stance,
         quote=_text("quote", quote, QUOTE_MAX),
+        quote_internal=bool(quote_internal),
         note=_text("note", note, NOTE_MAX),
         added_by=actor,
         added_at=added_at or timezone.now(),
@@ -394,6 +399,7 @@ def evidence_add(
             "url": source.url,
             "stance": stance,
             "quote": evidence.quote,
+            "quote_internal": evidence.quote_internal,
             "new_source": created,
         },
         source=source,
@@ -409,16 +415,26 @@ def evidence_update(
     actor: AbstractBaseUser | None,
     stance: str | None = None,
     quote: str | None = None,
+    quote_internal: bool | None = None,
     note: str | None = None,
 ) -> Evidence:
-    """Change a stance (event `evidence_restanced`) or the quote and note (`evidence_edited`)."""
+    """Change a stance (event `evidence_restanced`) or the quote, whether the quote is
+    internal, and the note (`evidence_edited`)."""
     perms.require(actor, perms.CHANGE_EVIDENCE)
     if stance is not None:
         _check_stance(stance)
-    before = {"stance": evidence.stance, "quote": evidence.quote, "note": evidence.note}
+    before = {
+        "stance": evidence.stance,
+        "quote": evidence.quote,
+        "quote_internal": evidence.quote_internal,
+        "note": evidence.note,
+    }
     after = {
         "stance": stance if stance is not None else evidence.stance,
         "quote": _text("quote", quote, QUOTE_MAX) if quote is not None else evidence.quote,
+        "quote_internal": (
+            bool(quote_internal) if quote_internal is not None else evidence.quote_internal
+        ),
         "note": _text("note", note, NOTE_MAX) if note is not None else evidence.note,
     }
     changed = [name for name in before if before[name] != after[name]]
@@ -584,6 +600,12 @@ def source_event_record(
     for head in heads:
         head.last_activity_at = max(head.last_activity_at, at)
     Claim.objects.bulk_update(heads, ["timeline_head", "timeline_length", "last_activity_at"])
+    public_cache.claims_changed(
+        (code, True)
+        for code in Claim.objects.filter(pk__in=claim_ids, published_at__isnull=False).values_list(
+            "code", flat=True
+        )
+    )
     if kind in ClaimEvent.REVIEW_KINDS:
         Evidence.objects.filter(source=source).update(needs_review=True)
     return events
@@ -599,3 +621,98 @@ def watch_add(*, claim: Claim, actor: AbstractBaseUser) -> Watch:
 def watch_remove(*, claim: Claim, actor: AbstractBaseUser) -> None:
     perms.require(actor, perms.UNWATCH)
     Watch.objects.filter(user=actor, claim=claim).delete()
+
+
+# ---- the desk: who works on what ---------------------------------------------------------
+
+
+def _live(claim: Claim, field: str) -> None:
+    if claim.merged_into_id is not None:
+        raise ValidationError({field: "This claim was merged into another; work on that one."})
+
+
+@transaction.atomic
+def claim_assign(
+    *,
+    claim: Claim,
+    user: AbstractBaseUser,
+    due_at: datetime | None = None,
+    actor: AbstractBaseUser | None,
+) -> Assignment:
+    """Put an analyst or editor on a claim, due by `due_at` (default: `resolves_at`).
+
+    Assigning someone again changes only the due time. The assignee watches the claim
+    from now on, so the watch alerts (claims.notifications) reach them as any watcher.
+    """
+    perms.require(actor, perms.ASSIGN)
+    _live(claim, "user")
+    if not user.is_active or not user.has_perm(perms.ASSIGNABLE):
+        raise ValidationError({"user": "Assign an analyst or an editor."})
+    due_at = due_at or claim.resolves_at
+    assignment = Assignment.objects.filter(claim=claim, user=user).first()
+    payload = {"user": user.get_username(), "due_at": _jsonable(due_at)}
+    if assignment is not None:
+        if assignment.due_at == due_at:
+            return assignment
+        payload["before"] = {"due_at": _jsonable(assignment.due_at)}
+        payload["after"] = {"due_at": _jsonable(due_at)}
+        assignment.due_at = due_at
+        assignment.save(update_fields=["due_at"])
+    else:
+        assignment = Assignment.objects.create(
+            claim=claim, user=user, due_at=due_at, assigned_by=actor
+        )
+    Watch.objects.get_or_create(user=user, claim=claim)
+    _event(claim, ClaimEvent.Kind.ASSIGNED, actor, payload)
+    return assignment
+
+
+@transaction.atomic
+def claim_unassign(*, claim: Claim, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> None:
+    """Take someone off a claim. They keep watching it until they stop."""
+    perms.require(actor, perms.ASSIGN)
+    deleted, _ = Assignment.objects.filter(claim=claim, user=user).delete()
+    if deleted:
+        _event(claim, ClaimEvent.Kind.UNASSIGNED, actor, {"user": user.get_username()})
+
+
+# ---- publishing: the public page of a decided claim --------------------------------------
+
+
+@transaction.atomic
+def claim_publish(*, claim: Claim, actor: AbstractBaseUser | None) -> Claim:
+    """Publish a decided claim: its page /p/<code>/ answers without a login.
+
+    Publishing twice changes nothing. The conditional update makes two editors
+    publishing at once write one event.
+    """
+    perms.require(actor, perms.PUBLISH)
+    _live(claim, "published")
+    if not claim.has_verdict:
+        raise ValidationError(
+            {"published": "Only a decided claim can be published: set its verdict first."}
+        )
+    now = timezone.now()
+    if not Claim.objects.filter(pk=claim.pk, published_at=None).update(published_at=now):
+        claim.refresh_from_db()
+        return claim
+    claim.published_at = now
+    _event(claim, ClaimEvent.Kind.PUBLISHED, actor, {"url": claim.get_public_url()}, at=now)
+    public_cache.claim_changed(claim, publishing=True)
+    return claim
+
+
+@transaction.atomic
+def claim_unpublish(*, claim: Claim, actor: AbstractBaseUser | None, reason: str = "") -> Claim:
+    """Take a claim's public page down: it is gone from the page, the index and the feed."""
+    perms.require(actor, perms.PUBLISH)
+    if not Claim.objects.filter(pk=claim.pk, published_at__isnull=False).update(published_at=None):
+        claim.refresh_from_db()
+        return claim
+    claim.published_at = None
+    payload = {"url": claim.get_public_url()}
+    if reason := _text("reason", reason, REASON_MAX):
+        payload["reason"] = reason
+    _event(claim, ClaimEvent.Kind.UNPUBLISHED, actor, payload)
+    public_cache.claim_changed(claim, publishing=True)
+    return claim

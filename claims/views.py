@@ -27,6 +27,7 @@ from sources.models import Outlet
 
 from . import exports, selectors, services
 from .forms import (
+    AssignForm,
     ClaimEditForm,
     ClaimFilterForm,
     ClaimForm,
@@ -72,11 +73,13 @@ def claim_view(*required: str, live: bool = True):
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
-    claims = selectors.claim_list(**filters)
+    mine = form.mine_only()
+    claims = selectors.claim_list(**filters, assigned_to=request.user if mine else None)
     page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "filters": filters,
+        "mine": mine,
         "page": page,
         "outlets": Outlet.objects.only("code", "name", "domain").order_by("name"),
     }
@@ -200,6 +203,16 @@ class ClaimPage:
         """The first break of the claim's hash chain, or None: "record verified". The
         captures' files are re-hashed by verify_timeline, not on every page view."""
         return selectors.timeline_verify(self.claim)
+
+    @cached_property
+    def assignments(self):
+        return selectors.claim_assignments(self.claim)
+
+    @cached_property
+    def assign_form(self) -> AssignForm | None:
+        if not self.request.user.has_perm(perms.ASSIGN):
+            return None
+        return AssignForm(users=selectors.assignable_users())
 
     @cached_property
     def strip(self):
@@ -437,11 +450,13 @@ def claim_withdraw(request, claim):
 @view_required
 @require_GET
 def review_queue(request):
-    evidence, overdue = selectors.review_queue()
+    mine = request.GET.get("mine") == "on"
+    evidence, overdue = selectors.review_queue(assigned_to=request.user if mine else None)
     context = {
         "evidence": evidence,
         "changes": selectors.review_changes(evidence),
         "overdue": overdue,
+        "mine": mine,
     }
     return render(request, "claims/review.html", context)
 

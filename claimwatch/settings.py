@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "claims.context_processors.desk",
             ],
         },
     },
@@ -364,6 +365,32 @@ CELERY_BEAT_SCHEDULE: dict = {
 # wait between two tries (the wait doubles from a minute up to it).
 ALERT_MAX_ATTEMPTS = envint("ALERT_MAX_ATTEMPTS", "8", minimum=1)
 ALERT_MAX_BACKOFF_SECONDS = envint("ALERT_MAX_BACKOFF_SECONDS", "3600", minimum=60)
+
+# Django's cache: Redis when REDIS_URL is set; else files under var/cache/, which the
+# web server, the worker and beat share (a change made by the worker empties the cache
+# the web server reads). It holds the public pages and the public rate-limit counters.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cw",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "cw",
+        }
+    }
+# Public pages (/p/, claims.public_views): how long a cached page may live at most
+# (changes empty it at once, see claims.public_cache), requests per minute from one
+# address, and who may frame the embeddable card (space-separated CSP sources).
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", "300", minimum=0)
+PUBLIC_RATE_LIMIT = envint("PUBLIC_RATE_LIMIT", "120", minimum=1)
+PUBLIC_EMBED_ANCESTORS = os.environ.get("PUBLIC_EMBED_ANCESTORS", "*").split()
 
 # The guarded fetcher (sources/fetch.py). Loopback and private addresses stay refused
 # unless FETCH_ALLOW_PRIVATE is set, which tests and local demos do; nothing else lifts it.

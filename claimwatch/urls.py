@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("claims/", include("claims.urls")),
+    # Published claims, open to everyone (claims.public_views).
+    path("p/", include("claims.public_urls")),
     path("api/", include("api.urls")),
     path("help/<slug:name>/", help_views.guide, name="help"),
     path("", include("monitoring.urls")),
