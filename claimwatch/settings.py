@@ -142,7 +142,9 @@ if DATABASE_URL:
         raise ImproperlyConfigured(
             f"DATABASE_URL={DATABASE_URL!r} is not a postgres:// or sqlite:// URL."
         )
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
