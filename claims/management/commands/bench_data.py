@@ -258,8 +258,10 @@ class Command(BaseCommand):
                 "source_count",
                 "review_count",
                 "claimant",
+                "timeline_head",
+                "timeline_length",
             ],
-            claims(),
+            ((*row, "", 0) for row in claims()),
         )
         _copy(cursor, "claims_tag", ["id", "name"], ((i + 1, t) for i, t in enumerate(TAGS)))
         _copy(
