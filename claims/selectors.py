@@ -145,7 +145,9 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
     An over-long statement is refused by the form before any search is run for it.
     """
     statement = " ".join((statement or "").split())
-    if len(statement) < 8 or len(statement) > STATEMENT_MAX:
+    # A text no claim may have (too long, or with a NUL PostgreSQL refuses) is not searched:
+    # the form refuses it, and the search must not cost seconds first.
+    if len(statement) < 8 or len(statement) > STATEMENT_MAX or "\x00" in statement:
         return []
     claims = Claim.objects.filter(merged_into=None, withdrawn_at=None)
     if exclude is not None:

@@ -293,7 +293,12 @@ def claim_update(
     resolves_at: datetime | None = None,
 ) -> Claim:
     """Edit a claim's statement, context, claimant, tags and dates; the event keeps before
-    and after."""
+    and after.
+
+    Rewording a decided claim (any status but unverified) is an editor's act: its verdict and
+    ClaimReview then speak of the new words, so an analyst is refused, and the `edited` event
+    records that the verdict was kept (`verdict_kept`).
+    """
     perms.require(actor, perms.CHANGE_CLAIM)
     before = {
         "statement": claim.statement,
@@ -315,6 +320,9 @@ def claim_update(
     changed = [name for name in before if before[name] != after[name]]
     if not changed:
         return claim
+    decided = claim.status != Claim.Status.UNVERIFIED
+    if decided and "statement" in changed:
+        perms.require(actor, perms.SET_VERDICT)
     _bump_version(
         claim,
         expected_version,
@@ -335,6 +343,7 @@ def claim_update(
         {
             "before": {name: _jsonable(before[name]) for name in changed},
             "after": {name: _jsonable(after[name]) for name in changed},
+            **({"verdict_kept": claim.status} if decided and "statement" in changed else {}),
         },
     )
     return claim

@@ -26,6 +26,8 @@ def outlet_create(
     actor: AbstractBaseUser | None,
 ) -> Outlet:
     perms.require(actor, perms.ADD_OUTLET)
+    if reliability != Outlet.Reliability.F:  # grading is an editor's act, even at creation
+        perms.require(actor, perms.GRADE_OUTLET)
     domain = (domain or "").strip().lower().removeprefix("www.").rstrip(".")
     outlet = Outlet(
         name=(name or "").strip() or domain,
@@ -63,8 +65,12 @@ def outlet_for_url(url: str) -> Outlet:
         try:
             with transaction.atomic():
                 outlet = outlet_create(name=domain, domain=domain, actor=None)
-        except IntegrityError:  # created meanwhile by another request
-            outlet = Outlet.objects.get(domain=domain)
+        except (IntegrityError, ValidationError):
+            # Created meanwhile by another request: seen by full_clean's unique check
+            # (ValidationError) or, when both inserted at once, by the constraint.
+            outlet = Outlet.objects.filter(domain=domain).first()
+            if outlet is None:  # a real validation error of the domain itself
+                raise
     return outlet
 
 
