@@ -163,3 +163,38 @@ def test_it_stops_gracefully_on_sigterm_and_the_check_is_done_once(stack):
     assert attempts(stack, url) == 1
     assert snapshots(stack, url) == 1
     print(f"checked {took:.0f} s after SIGTERM")
+
+
+DISPATCH = """
+import time
+from monitoring.tasks import dispatch_due_sources
+time.sleep(max(0, {at} - time.time()))
+print(dispatch_due_sources())
+"""
+
+
+def test_it_checks_each_source_once_with_two_dispatchers_at_once(stack):
+    """Two beats (two dispatchers in the same second): every due source queued once."""
+    make = (
+        "from claims import services\n"
+        "from claims.models import Claim\n"
+        "claim = Claim.objects.get()\n"
+        "for i in range(60):\n"
+        f"    services.evidence_add(claim=claim, url='{stack.page('/beat/')}' + str(i),"
+        " stance='neutral', actor=None)\n"
+    )
+    stack.manage("shell", "-c", make)
+    urls = [stack.page(f"/beat/{i}") for i in range(60)]
+    at = time.time() + 8  # both start at the same moment, once Django is loaded
+    for name in ("beat-a", "beat-b"):
+        stack.start(name, [sys.executable, "manage.py", "shell", "-c", DISPATCH.format(at=at)])
+    queued = []
+    for name in ("beat-a", "beat-b"):
+        proc = stack.procs.pop(name)
+        assert proc.wait(60) == 0
+    log = (stack.tmp / "beat-a.log").read_text() + (stack.tmp / "beat-b.log").read_text()
+    queued = [int(line) for line in log.splitlines() if line.strip().isdigit()]
+    assert sum(queued) == 60, queued  # each source leased by one of them
+    wait_for(lambda: all(attempts(stack, u) >= 1 for u in urls), 120, "60 checks", step=1)
+    time.sleep(3)
+    assert [attempts(stack, u) for u in urls] == [1] * 60
