@@ -21,7 +21,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # Ports: PostgreSQL, Redis, the web server, the article pages (override for parallel runs).
-PORTS = [int(p) for p in os.environ.get("FAULT_PORTS", "55410,63710,8121,8122").split(",")]
+PORTS = [int(p) for p in os.environ.get("FAULT_PORTS", "25410,26310,8121,8122").split(",")]
 
 
 def wait_for(predicate, timeout: float, what: str, step: float = 0.25):
