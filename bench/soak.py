@@ -14,6 +14,7 @@ children) is sampled every 10 s.
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -152,12 +153,29 @@ def main():
                     with lock:
                         verdicts[status] += 1
 
-        memory = {"web": [], "worker": []}
+        memory = {"web": [], "worker": [], "connections": []}
+        import psycopg2
+
+        monitor = psycopg2.connect(stack.db_url)
+        monitor.autocommit = True
+
+        def query(sql, *params):
+            with monitor.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall()
+
+        stack.sql = query  # the counts below use this connection too
 
         def sample():
             while time.monotonic() < stop:
                 memory["web"].append(rss_kb(stack.procs["web"].pid))
                 memory["worker"].append(rss_kb(stack.procs["worker"].pid))
+                memory["connections"].append(
+                    query("SELECT count(*) FROM pg_stat_activity WHERE datname = 'claimwatch'")[0][
+                        0
+                    ]
+                    * 1024
+                )
                 time.sleep(10)
 
         threads = [threading.Thread(target=user, args=(i,)) for i in range(args.users)]
@@ -204,6 +222,9 @@ def main():
             f"checks: {checks[0]} attempts on {checks[1]} sources; duplicate snapshots: "
             f"{dup_snapshots}"
         )
+        conns = [c // 1024 for c in memory.pop("connections")]
+        if conns:
+            print(f"PostgreSQL connections: start {conns[0]}, max {max(conns)}, end {conns[-1]}")
         for name, values in memory.items():
             if values:
                 print(
@@ -216,6 +237,7 @@ def main():
         return 0 if ok else 1
     finally:
         stack.close()
+        shutil.rmtree(stack.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
