@@ -112,9 +112,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, so that a locked-out login is answered before any view runs.
+    # After the others, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
-    "claimwatch.throttle.ThrottleMiddleware",
+    "claimwatch.throttle.ThrottleMiddleware",  # spraying and password-reset mails
     # Last, so its process_exception sees a view's error first (claimwatch/unavailable.py).
     "claimwatch.unavailable.DatabaseUnavailableMiddleware",
 ]
@@ -145,8 +145,16 @@ if DATABASE_URL:
         raise ImproperlyConfigured(
             f"DATABASE_URL={DATABASE_URL!r} is not a postgres:// or sqlite:// URL."
         )
+    # 0: one connection per request, closed at its end. The web server of the Procfile
+    # (runserver) runs each request in a new thread, so a kept connection is never reused
+    # and they pile up: the soak (docs/reliability.md) ran PostgreSQL out of its 100
+    # connections with 20 users at 60. Raise it only under a server with long-lived threads.
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=envint("DATABASE_CONN_MAX_AGE", "0"),
+            conn_health_checks=True,
+        )
     }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
