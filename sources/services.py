@@ -26,8 +26,8 @@ def outlet_create(
     actor: AbstractBaseUser | None,
 ) -> Outlet:
     perms.require(actor, perms.ADD_OUTLET)
-    if reliability != Outlet.Reliability.F:  # grading is an editor's act, even at creation
-        perms.require(actor, perms.GRADE_OUTLET)
+    if reliability in Outlet.Reliability.values and reliability != Outlet.Reliability.F:
+        perms.require(actor, perms.GRADE_OUTLET)  # grading is an editor's act, even at creation
     domain = (domain or "").strip().lower().removeprefix("www.").rstrip(".")
     outlet = Outlet(
         name=(name or "").strip() or domain,
