@@ -38,6 +38,12 @@ A = "A"  # 401 (the API asks for credentials)
 # so a permitted write answers its validation error (400/422) or redirect (302), a refused
 # one 403; anonymous users are sent to log in (L) or, on the API, 401 (A).
 MATRIX: dict[tuple[str, str], tuple] = {
+    ("claims:evidence_bundle", "GET"): ("L", 403, 200, 200),
+    ("claims:evidence_bundle", "POST"): ("L", 403, 405, 405),
+    ("claims:withdraw", "GET"): ("L", 405, 405, 405),
+    ("claims:withdraw", "POST"): ("L", 403, 403, 422),
+    ("sources:capture", "GET"): ("L", 403, 404, 404),
+    ("sources:capture", "POST"): ("L", 403, 405, 405),
     ("api:root", "GET"): (200, 200, 200, 200),
     ("claims:alert_remove", "GET"): ("L", 405, 405, 405),
     ("claims:alert_remove", "POST"): ("L", 403, 404, 404),
@@ -242,6 +248,8 @@ def kwargs_for(pattern: str, claim: Claim, source: Source) -> dict:
         kwargs["source_code"] = source.code
     if "<str:token>" in pattern:
         kwargs["token"] = "0" * 32
+    if "<str:sha256>" in pattern:
+        kwargs["sha256"] = "0" * 64  # no such capture: 404 for whoever may ask
     if "<slug:name>" in pattern:
         kwargs["name"] = "web"
     if pattern.startswith("claims/alerts/<uuid:code>"):
