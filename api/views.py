@@ -37,7 +37,12 @@ CONFLICT = {409: OpenApiResponse(s.ConflictSerializer, description="Stale versio
 
 
 class Pagination(LimitOffsetPagination):
-    """`limit` and `offset` pages, bounded so that no number overflows the database."""
+    """`limit` and `offset` pages, bounded so that no number overflows the database.
+
+    No `count`: counting the whole filtered table on every request grows with the data
+    (hundreds of ms at 100,000 claims). One row more than `limit` is read instead, and
+    `next` is null on the last page.
+    """
 
     default_limit = 50
     max_limit = 200
@@ -45,6 +50,31 @@ class Pagination(LimitOffsetPagination):
 
     def get_offset(self, request):
         return min(super().get_offset(request), self.max_offset)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        rows = list(queryset[self.offset : self.offset + self.limit + 1])
+        self.has_more = len(rows) > self.limit
+        return rows[: self.limit]
+
+    def get_next_link(self):
+        if not self.has_more:
+            return None
+        self.count = self.offset + self.limit + 1  # what the parent's link math needs
+        return super().get_next_link()
+
+    def get_paginated_response(self, data):
+        return Response(
+            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema):
+        full = super().get_paginated_response_schema(schema)
+        full["properties"].pop("count", None)
+        full["required"] = [name for name in full.get("required", []) if name != "count"]
+        return full
 
 
 class HasPerms(BasePermission):

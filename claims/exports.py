@@ -7,6 +7,7 @@ so an export of any size takes a constant number of queries. The CSV has one row
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -68,7 +69,9 @@ def _iso(value: datetime | None) -> str:
 
 def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every cell quoted: a spreadsheet that splits at ";" or a tab (other locales) must not
+    # find a cell such as `x;=cmd|...` that starts with a formula once split.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for claim in with_evidence(claims):
         head = [
@@ -101,9 +104,19 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
     return buffer.getvalue()
 
 
+# A formula after a separator, for a spreadsheet that splits cells at ";", "," or a tab (its
+# locale's) whatever the quoting: "=" or "@", or "+"/"-" before anything but a number.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t]\s*)(?=[=@]|[+-][^\d\s.,%])")
+
+
 def _defuse(value: str) -> str:
-    """Keep a spreadsheet from running typed text as a formula (CSV injection)."""
-    if value and value[0] in "=+-@\t\r":
+    """Keep a spreadsheet from running typed text as a formula (CSV injection), in any
+    locale: a cell starting with one gets an apostrophe, and so does a formula that would
+    start a cell once the text is split at a separator."""
+    if not value:
+        return value
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+    if value[0] in "=+-@\t\r":
         return "'" + value
     return value
 

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -50,6 +51,10 @@ class ClaimConfidence(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
     HIGH = "high", "High"
+
+
+# Claims that are not merged duplicates: what every list shows.
+LIVE = Q(merged_into__isnull=True)
 
 
 class Claim(models.Model):
@@ -110,6 +115,17 @@ class Claim(models.Model):
     # Set while the claim is published: its public page /p/<code>/ answers without a login
     # (claims.public). Only a decided claim can be published (claims.services.claim_publish).
     published_at = models.DateTimeField(null=True, blank=True)
+    # Kept right by claims.services (_claims_recount) whenever evidence is added, changed,
+    # reviewed, flagged, moved or removed, so that lists never count evidence per row.
+    supports_count = models.PositiveIntegerField(default=0, editable=False)
+    denies_count = models.PositiveIntegerField(default=0, editable=False)
+    neutral_count = models.PositiveIntegerField(default=0, editable=False)
+    source_count = models.PositiveIntegerField(default=0, editable=False)
+    review_count = models.PositiveIntegerField(default=0, editable=False)
+    # Statement, context and evidence quotes, for full-text search (PostgreSQL; NULL on
+    # SQLite, where search falls back to icontains). Written by claims.services; its GIN
+    # index, claim_search_idx, is made by migration 0005 on PostgreSQL only.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -147,8 +163,26 @@ class Claim(models.Model):
                 name="claim_published_idx",
                 condition=Q(published_at__isnull=False),
             ),
-            # Claim list sorted by activity: Claim.objects.order_by("-last_activity_at")
-            models.Index(fields=["-last_activity_at"], name="claim_activity_idx"),
+            # Claim list, one index per sort (claims.selectors.SORTS), merged left out.
+            models.Index(fields=["-created_at", "-id"], name="claim_newest_idx", condition=LIVE),
+            models.Index(
+                fields=["-last_activity_at", "-id"], name="claim_activity_idx", condition=LIVE
+            ),
+            models.Index(
+                fields=["-source_count", "-last_activity_at", "-id"],
+                name="claim_sources_idx",
+                condition=LIVE,
+            ),
+            # ?status=denied, newest first
+            models.Index(
+                fields=["status", "-created_at", "-id"], name="claim_status_idx", condition=LIVE
+            ),
+            # ?needs_review=on
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="claim_review_idx",
+                condition=LIVE & Q(review_count__gt=0),
+            ),
             # Review queue: Claim.objects.filter(status="unverified", resolves_at__lte=now)
             models.Index(
                 fields=["resolves_at"],

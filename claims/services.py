@@ -6,17 +6,22 @@ the system: tasks and imports), validates, and writes its change together with i
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from claimwatch import perms
 from sources.models import Source
-from sources.services import source_get_or_create
+from sources.services import (
+    source_get_or_create,
+    source_url_clean,
+    sources_get_or_create_many,
+)
 
 from . import chain, public_cache
 from .models import (
@@ -138,6 +143,46 @@ def _text(field: str, value: str | None, limit: int) -> str:
     return value
 
 
+# One UPDATE that stores each claim's evidence counts from the evidence as it is now.
+# Plain SQL (the same on PostgreSQL and SQLite): it runs on every evidence write and on
+# every source change, where building the same query with the ORM cost more than running it.
+_RECOUNT = """
+UPDATE claims_claim SET
+  supports_count = (SELECT count(*) FROM claims_evidence e
+                    WHERE e.claim_id = claims_claim.id AND e.stance = 'supports'),
+  denies_count = (SELECT count(*) FROM claims_evidence e
+                  WHERE e.claim_id = claims_claim.id AND e.stance = 'denies'),
+  neutral_count = (SELECT count(*) FROM claims_evidence e
+                   WHERE e.claim_id = claims_claim.id AND e.stance = 'neutral'),
+  source_count = (SELECT count(*) FROM claims_evidence e WHERE e.claim_id = claims_claim.id),
+  review_count = (SELECT count(*) FROM claims_evidence e
+                  WHERE e.claim_id = claims_claim.id AND e.needs_review)
+  {search}
+WHERE id IN ({ids})
+"""
+# The search vector: statement, context and the quotes of its evidence (PostgreSQL).
+_SEARCH = """,
+  search_vector = to_tsvector('english'::regconfig,
+    COALESCE(statement, '') || ' ' || COALESCE(context, '') || ' ' ||
+    COALESCE((SELECT string_agg(quote, ' ' ORDER BY id) FROM claims_evidence e
+              WHERE e.claim_id = claims_claim.id AND e.quote <> ''), ''))
+"""
+
+
+def _claims_recount(claim_ids: Iterable[int], *, search: bool = False) -> None:
+    """Store each claim's evidence counts (and, with `search`, its search vector) in one
+    UPDATE, from the evidence as it is now. Every service that adds, removes, moves,
+    restances, flags or reviews evidence calls it, so lists read the counts from the row.
+    """
+    ids = [int(pk) for pk in claim_ids]
+    if not ids:
+        return
+    search_sql = _SEARCH if search and connection.vendor == "postgresql" else ""
+    sql = _RECOUNT.format(search=search_sql, ids=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+
+
 def _clean_statement(statement: str) -> str:
     statement = " ".join((statement or "").split())
     if not statement:
@@ -214,6 +259,7 @@ def claim_create(
         created_by=actor,
     )
     _set_tags(claim, tag_names)
+    _claims_recount([claim.pk], search=True)
     _event(
         claim,
         ClaimEvent.Kind.CREATED,
@@ -250,7 +296,12 @@ def claim_update(
     resolves_at: datetime | None = None,
 ) -> Claim:
     """Edit a claim's statement, context, claimant, tags and dates; the event keeps before
-    and after."""
+    and after.
+
+    Rewording a decided claim (any status but unverified) is an editor's act: its verdict and
+    ClaimReview then speak of the new words, so an analyst is refused, and the `edited` event
+    records that the verdict was kept (`verdict_kept`).
+    """
     perms.require(actor, perms.CHANGE_CLAIM)
     before = {
         "statement": claim.statement,
@@ -272,6 +323,9 @@ def claim_update(
     changed = [name for name in before if before[name] != after[name]]
     if not changed:
         return claim
+    decided = claim.status != Claim.Status.UNVERIFIED
+    if decided and "statement" in changed:
+        perms.require(actor, perms.SET_VERDICT)
     _bump_version(
         claim,
         expected_version,
@@ -283,6 +337,8 @@ def claim_update(
     )
     if "tags" in changed:
         _set_tags(claim, after["tags"])
+    if "statement" in changed or "context" in changed:
+        _claims_recount([claim.pk], search=True)
     _event(
         claim,
         ClaimEvent.Kind.EDITED,
@@ -290,6 +346,7 @@ def claim_update(
         {
             "before": {name: _jsonable(before[name]) for name in changed},
             "after": {name: _jsonable(after[name]) for name in changed},
+            **({"verdict_kept": claim.status} if decided and "statement" in changed else {}),
         },
     )
     return claim
@@ -391,6 +448,7 @@ def evidence_add(
         added_by=actor,
         added_at=added_at or timezone.now(),
     )
+    _claims_recount([claim.pk], search=bool(evidence.quote))
     _event(
         claim,
         ClaimEvent.Kind.EVIDENCE_ADDED,
@@ -405,6 +463,90 @@ def evidence_add(
         source=source,
         at=evidence.added_at,
     )
+    return evidence
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    """One source to link, for evidence_add_many."""
+
+    url: str
+    stance: str
+    title: str = ""
+    quote: str = ""
+    note: str = ""
+    added_at: datetime | None = None
+
+
+@transaction.atomic
+def evidence_add_many(
+    *,
+    claim: Claim,
+    links: list[EvidenceLink],
+    actor: AbstractBaseUser | None,
+    monitor: bool = True,
+) -> list[Evidence]:
+    """evidence_add for many sources of one claim (imports), with the same guarantees:
+    every link is checked first, and one bad link (stance, URL, a source linked twice)
+    raises ValidationError and writes nothing. Sources and outlets are resolved in sets
+    and evidence and events bulk created: a few queries whatever the number of links.
+    New sources are due at once unless `monitor=False`, as with evidence_add.
+    """
+    perms.require(actor, perms.ADD_EVIDENCE)
+    if not links:
+        return []
+    urls = []
+    for link in links:
+        _check_stance(link.stance)
+        urls.append(source_url_clean(link.url))
+    if len(set(urls)) < len(urls):
+        raise ValidationError({"url": "This source is already linked to this claim."})
+    titles: dict[str, str] = {}
+    for url, link in zip(urls, links, strict=True):
+        titles[url] = link.title
+    sources = sources_get_or_create_many(titles=titles, actor=actor, monitor=monitor)
+    source_ids = [sources[url][0].pk for url in urls]
+    if Evidence.objects.filter(claim=claim, source_id__in=source_ids).exists():
+        raise ValidationError({"url": "This source is already linked to this claim."})
+    now = timezone.now()
+    evidence = Evidence.objects.bulk_create(
+        Evidence(
+            claim=claim,
+            source=sources[url][0],
+            stance=link.stance,
+            quote=_text("quote", link.quote, QUOTE_MAX),
+            note=_text("note", link.note, NOTE_MAX),
+            added_by=actor,
+            added_at=link.added_at or now,
+        )
+        for url, link in zip(urls, links, strict=True)
+    )
+    # One link of the claim's hash chain per event, from the head locked here.
+    (head,) = _locked_heads([claim.pk])
+    ClaimEvent.objects.bulk_create(
+        _link(
+            head,
+            ClaimEvent.Kind.EVIDENCE_ADDED,
+            actor.pk if actor is not None else None,
+            {
+                "url": ev.source.url,
+                "stance": ev.stance,
+                "quote": ev.quote,
+                "new_source": sources[ev.source.url][1],
+            },
+            source_id=ev.source.pk,
+            at=ev.added_at,
+        )
+        for ev in evidence
+    )
+    latest = max(head.last_activity_at, *(ev.added_at for ev in evidence))
+    Claim.objects.filter(pk=claim.pk).update(
+        timeline_head=head.timeline_head,
+        timeline_length=head.timeline_length,
+        last_activity_at=latest,
+    )
+    claim.timeline_head, claim.timeline_length = head.timeline_head, head.timeline_length
+    _claims_recount([claim.pk], search=any(ev.quote for ev in evidence))
     return evidence
 
 
@@ -443,6 +585,8 @@ def evidence_update(
     for name in changed:
         setattr(evidence, name, after[name])
     evidence.save(update_fields=changed)
+    if "stance" in changed or "quote" in changed:
+        _claims_recount([evidence.claim_id], search="quote" in changed)
     kind = (
         ClaimEvent.Kind.EVIDENCE_RESTANCED
         if "stance" in changed
@@ -481,6 +625,7 @@ def evidence_remove(
         source=evidence.source,
     )
     evidence.delete()
+    _claims_recount([evidence.claim_id], search=bool(evidence.quote))
 
 
 @transaction.atomic
@@ -491,6 +636,7 @@ def evidence_mark_reviewed(*, evidence: Evidence, actor: AbstractBaseUser | None
         return evidence
     Evidence.objects.filter(pk=evidence.pk).update(needs_review=False)
     evidence.needs_review = False
+    _claims_recount([evidence.claim_id])
     _event(
         evidence.claim,
         ClaimEvent.Kind.EVIDENCE_REVIEWED,
@@ -541,6 +687,7 @@ def claim_merge(*, duplicate: Claim, target: Claim, actor: AbstractBaseUser | No
     now = timezone.now()
     Claim.objects.filter(merged_into=duplicate).update(merged_into=target, updated_at=now)
     Claim.objects.filter(pk=duplicate.pk).update(merged_into=target, updated_at=now)
+    _claims_recount([target.pk, duplicate.pk], search=True)
     duplicate.refresh_from_db()
     payload = {
         "duplicate": str(duplicate.code),
@@ -608,6 +755,7 @@ def source_event_record(
     )
     if kind in ClaimEvent.REVIEW_KINDS:
         Evidence.objects.filter(source=source).update(needs_review=True)
+        _claims_recount(claim_ids)
     return events
 
 

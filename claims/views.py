@@ -12,7 +12,6 @@ from functools import cached_property, wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,8 +21,8 @@ from django_htmx.http import trigger_client_event
 from claimwatch import perms
 from claimwatch.forms import add_service_errors
 from claimwatch.htmx import fragment, render_page
+from claimwatch.paging import get_page
 from monitoring.services import source_check_soon
-from sources.models import Outlet
 
 from . import exports, selectors, services
 from .forms import (
@@ -75,13 +74,12 @@ def claim_list(request):
     filters = form.filters()
     mine = form.mine_only()
     claims = selectors.claim_list(**filters, assigned_to=request.user if mine else None)
-    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(claims, request.GET.get("page"), PAGE_SIZE)
     context = {
         "form": form,
         "filters": filters,
         "mine": mine,
         "page": page,
-        "outlets": Outlet.objects.only("code", "name", "domain").order_by("name"),
     }
     return render_page(request, "claims/list.html", context, fragments=("results",))
 

@@ -18,3 +18,5 @@ urlpatterns = [
 
 handler403 = "claimwatch.error_pages.permission_denied"
 handler404 = "claimwatch.error_pages.page_not_found"
+# The database going away anywhere in a request is a 503 with Retry-After, not a bare 500.
+handler500 = "claimwatch.unavailable.server_error"
