@@ -287,9 +287,16 @@ def _assigned(user):
     return Assignment.objects.filter(user=user).values("claim_id")
 
 
+MY_CLAIMS_SHOWN = 99
+
+
 def my_claims_count(user) -> int:
-    """How many live claims `user` is assigned to (the nav link's count)."""
-    return Assignment.objects.filter(user=user, claim__merged_into=None).count()
+    """How many live claims `user` is assigned to, for the nav link: read as at most
+    MY_CLAIMS_SHOWN + 1 ids (the link says "99+"), so no page ever counts a whole table."""
+    assigned = Assignment.objects.filter(
+        user=user, claim__merged_into=None, claim__withdrawn_at=None
+    )
+    return len(assigned.values_list("pk", flat=True)[: MY_CLAIMS_SHOWN + 1])
 
 
 def claim_assignments(claim: Claim) -> list[Assignment]:

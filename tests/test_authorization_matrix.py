@@ -38,6 +38,24 @@ A = "A"  # 401 (the API asks for credentials)
 # so a permitted write answers its validation error (400/422) or redirect (302), a refused
 # one 403; anonymous users are sent to log in (L) or, on the API, 401 (A).
 MATRIX: dict[tuple[str, str], tuple] = {
+    # The desk (issue 15): analysts and editors assign; editors publish. The public side
+    # answers anyone alike: an unpublished claim is 404 for all.
+    ("claims:assign", "GET"): ("L", 403, 405, 405),
+    ("claims:assign", "POST"): ("L", 403, 302, 302),
+    ("claims:unassign", "GET"): ("L", 403, 405, 405),
+    ("claims:unassign", "POST"): ("L", 403, 404, 404),
+    ("claims:publish", "GET"): ("L", 403, 403, 405),
+    ("claims:publish", "POST"): ("L", 403, 403, 302),
+    ("claims:unpublish", "GET"): ("L", 403, 403, 405),
+    ("claims:unpublish", "POST"): ("L", 403, 403, 302),
+    ("public:index", "GET"): (200, 200, 200, 200),
+    ("public:index", "POST"): (405, 405, 405, 405),
+    ("public:feed", "GET"): (200, 200, 200, 200),
+    ("public:feed", "POST"): (405, 405, 405, 405),
+    ("public:claim", "GET"): (404, 404, 404, 404),
+    ("public:claim", "POST"): (405, 405, 405, 405),
+    ("public:embed", "GET"): (404, 404, 404, 404),
+    ("public:embed", "POST"): (405, 405, 405, 405),
     ("claims:evidence_bundle", "GET"): ("L", 403, 200, 200),
     ("claims:evidence_bundle", "POST"): ("L", 403, 405, 405),
     ("claims:withdraw", "GET"): ("L", 405, 405, 405),

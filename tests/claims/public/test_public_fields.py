@@ -33,6 +33,7 @@ NOT_TEXT = {
     "needs_review": "a flag; the public page has no review state",
     "quote_internal": "decides whether the quote shows: test_public_pages checks it",
     "withdrawn_at": "a withdrawn claim has no public page at all",
+    "search_vector": "words of the statement, context and quotes for search; never shown",
 }
 # Public fields that may be absent: the link date stands in for an unknown publication date.
 PUBLIC_BUT_OPTIONAL = {"claims.Evidence.added_at"}
