@@ -17,12 +17,14 @@ from claims.models import (
     STATEMENT_MAX,
     TAG_MAX,
     TAGS_MAX,
+    Assignment,
     Claim,
     ClaimEvent,
     Evidence,
 )
 from claims.selectors import (
     SORTS,
+    claim_assignments,
     claim_evidence,
     claim_origins,
     origin_counts,
@@ -140,6 +142,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "source",
             "stance",
             "quote",
+            "quote_internal",
             "note",
             "added_by",
             "added_at",
@@ -221,6 +224,16 @@ class ClaimSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class AssignmentSerializer(serializers.ModelSerializer):
+    user = UsernameField()
+    assigned_by = UsernameField()
+
+    class Meta:
+        model = Assignment
+        fields = ["user", "due_at", "assigned_by", "assigned_at"]
+        read_only_fields = fields
+
+
 class ClaimDetailSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     created_by = UsernameField()
@@ -230,6 +243,9 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
     source_counts = serializers.SerializerMethodField()
     independent_origins = serializers.SerializerMethodField()
     origins = serializers.SerializerMethodField()
+    published = serializers.BooleanField(source="is_published", read_only=True)
+    public_url = serializers.SerializerMethodField()
+    assignees = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -253,6 +269,10 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
             "last_activity_at",
             "version",
             "merged_into",
+            "published",
+            "published_at",
+            "public_url",
+            "assignees",
             "evidence",
             "source_counts",
             "independent_origins",
@@ -293,6 +313,18 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
             }
             for group in claim_origins(self._evidence(claim))
         ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_public_url(self, claim: Claim) -> str | None:
+        if not claim.is_published:
+            return None
+        request = self.context.get("request")
+        path = claim.get_public_url()
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(AssignmentSerializer(many=True))
+    def get_assignees(self, claim: Claim) -> list:
+        return AssignmentSerializer(claim_assignments(claim), many=True).data
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -377,6 +409,10 @@ class ClaimUpdateSerializer(serializers.Serializer):
     )
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
     resolves_at = serializers.DateTimeField(required=False, allow_null=True)
+    published = serializers.BooleanField(
+        required=False,
+        help_text="Publish (true) or unpublish (false) the claim's public page (editors).",
+    )
 
 
 class VerdictSerializer(serializers.Serializer):
@@ -399,12 +435,14 @@ class EvidenceCreateSerializer(serializers.Serializer):
     quote = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=QUOTE_MAX
     )
+    quote_internal = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class EvidenceUpdateSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(Evidence.Stance.choices, required=False)
     quote = serializers.CharField(required=False, allow_blank=True, max_length=QUOTE_MAX)
+    quote_internal = serializers.BooleanField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
 
 

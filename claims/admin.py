@@ -60,6 +60,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "withdrawn_at",
         "timeline_length",
         "timeline_head",
+        "published_at",
     ]
     fields = [
         "statement",
@@ -113,6 +114,7 @@ class EvidenceAdmin(admin.ModelAdmin):
         "source",
         "stance",
         "quote",
+        "quote_internal",
         "note",
         "added_by",
         "added_at",

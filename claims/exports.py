@@ -7,6 +7,7 @@ so an export of any size takes a constant number of queries. The CSV has one row
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -71,13 +72,20 @@ def claim_url(claim: Claim, base_url: str = "") -> str:
     return (base_url or settings.SITE_URL).rstrip("/") + claim.get_absolute_url()
 
 
+def public_url(claim: Claim, base_url: str = "") -> str:
+    """The absolute address of a claim's public page (claims.public_views)."""
+    return (base_url or settings.SITE_URL).rstrip("/") + claim.get_public_url()
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
 def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every cell quoted: a spreadsheet that splits at ";" or a tab (other locales) must not
+    # find a cell such as `x;=cmd|...` that starts with a formula once split.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     claims = list(with_evidence(claims))
     records = outlet_records(ev.source.outlet_id for claim in claims for ev in claim.evidence_list)
@@ -124,11 +132,19 @@ def _record_cells(record: Record | None) -> list:
     return [record.agreed, record.disagreed, record.neutral]
 
 
+# A formula after a separator, for a spreadsheet that splits cells at ";", "," or a tab (its
+# locale's) whatever the quoting: "=" or "@", or "+"/"-" before anything but a number.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t]\s*)(?=[=@]|[+-][^\d\s.,%])")
+
+
 def _defuse(value: str) -> str:
-    """Keep a spreadsheet from running typed text as a formula (CSV injection)."""
-    if not isinstance(value, str):
+    """Keep a spreadsheet from running typed text as a formula (CSV injection), in any
+    locale: a cell starting with one gets an apostrophe, and so does a formula that would
+    start a cell once the text is split at a separator."""
+    if not isinstance(value, str) or not value:
         return value
-    if value and value[0] in "=+-@\t\r":
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+    if value[0] in "=+-@\t\r":
         return "'" + value
     return value
 
@@ -195,6 +211,8 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
     75 characters (the full statement is `itemReviewed.text`), the claim's claimant is
     `itemReviewed.author`, and the review's author is the publisher named by SITE_NAME
     at SITE_URL.
+    Its `url` is the public page once the claim is published (readers and aggregators
+    can open it), else the desk's claim page.
     """
     if not claim.has_verdict or claim.status not in RATING:
         return None
@@ -216,7 +234,7 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": claim_url(claim, base_url),
+        "url": public_url(claim, base_url) if claim.published_at else claim_url(claim, base_url),
         "claimReviewed": short_statement(claim.statement),
         "datePublished": (claim.verdict_at or claim.updated_at).date().isoformat(),
         "author": {

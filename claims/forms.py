@@ -52,9 +52,13 @@ def _quote_field() -> BoundedCharField:
     )
 
 
-def _note_field() -> BoundedCharField:
+def _note_field(help_text: str = "") -> BoundedCharField:
     return BoundedCharField(
-        label="Note", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+        label="Note",
+        required=False,
+        max_length=NOTE_MAX,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -89,6 +93,11 @@ class ClaimFilterForm(forms.Form):
     outlet = forms.CharField(label="Outlet", required=False, max_length=253)
     needs_review = forms.BooleanField(label="Needs review", required=False)
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+    # "My claims": the view turns it into selectors.claim_list(assigned_to=request.user).
+    mine = forms.BooleanField(label="My claims", required=False)
+
+    def mine_only(self) -> bool:
+        return self.is_valid() and self.cleaned_data["mine"]
 
     def filters(self) -> dict:
         """Keyword arguments for selectors.claim_list; bad values count as not given."""
@@ -149,21 +158,34 @@ class EvidenceForm(forms.Form):
         label="Stance", choices=Evidence.Stance.choices, widget=forms.RadioSelect
     )
     quote = _quote_field()
-    note = _note_field()
+    # Its label names no "quote": pages and tests find the quote field by that word.
+    quote_internal = forms.BooleanField(
+        label="Internal only",
+        required=False,
+        help_text="Keep the quote off the public page.",
+    )
+    note = _note_field(help_text="Notes are internal: the public page never shows them.")
 
 
 class EvidenceUpdateForm(forms.Form):
     stance = forms.ChoiceField(label="Stance", choices=Evidence.Stance.choices, required=False)
     quote = _quote_field()
+    quote_internal = forms.BooleanField(label="Internal only", required=False)
     note = _note_field()
 
     def changes(self) -> dict:
-        """Only the fields that were posted: a stance-only form leaves quote and note alone."""
-        return {
+        """Only the fields that were posted: a stance-only form leaves quote and note alone.
+
+        The quote form posts `quote_form=1` with its checkbox, since an unchecked box
+        posts nothing."""
+        changes = {
             name: self.cleaned_data[name]
             for name in ("stance", "quote", "note")
             if name in self.data and (name != "stance" or self.cleaned_data[name])
         }
+        if "quote_form" in self.data:
+            changes["quote_internal"] = self.cleaned_data["quote_internal"]
+        return changes
 
 
 class EvidenceRemoveForm(forms.Form):
@@ -387,3 +409,28 @@ class OriginJoinForm(forms.Form):
         if data is not None and "with" in data:  # the field is `with`, a Python keyword
             data = {"with_source": data.get("with")}
         super().__init__(data, **kwargs)
+
+
+# ---- the desk -----------------------------------------------------------------------
+
+
+class AssignForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label="Assign to",
+        queryset=None,
+        to_field_name="username",
+        empty_label="Choose someone",
+    )
+    due_at = _datetime_field("Due", "When it is due (UTC). Empty: the claim's resolve date.")
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+
+
+class UnassignForm(forms.Form):
+    user = forms.CharField(max_length=150)
+
+
+class UnpublishForm(forms.Form):
+    reason = BoundedCharField(label="Why take it down?", required=False, max_length=REASON_MAX)

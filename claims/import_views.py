@@ -1,6 +1,8 @@
 """Spreadsheets in (editors): upload a file, map its columns and values, preview the dry
 run, confirm. The import itself is claims.imports, shared with `manage.py import_claims`."""
 
+import logging
+import os
 import secrets
 import time
 
@@ -23,8 +25,29 @@ from .imports import (
     read_table,
 )
 
+log = logging.getLogger(__name__)
 IMPORT_DIR = settings.VAR_DIR / "imports"
 UPLOAD_KEEP_SECONDS = 24 * 3600
+STORE_FAILED = (
+    "The server could not keep this file (its storage is full or read-only), so nothing was "
+    "uploaded or imported. Try again later, or tell whoever runs Claimwatch."
+)
+
+
+def _store_upload(token: str, data: bytes) -> None:
+    """Write the upload whole or not at all: a temporary file renamed into place, removed
+    when the disk is full or read-only (OSError, raised on)."""
+    part = IMPORT_DIR / f"{token}.part"
+    try:
+        IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+        with open(part, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, IMPORT_DIR / f"{token}.upload")
+    except OSError:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def _forget_old_uploads() -> None:
@@ -42,9 +65,13 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         name, data, options = form.cleaned_data["upload"]
         token = secrets.token_hex(16)
-        IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-        _forget_old_uploads()
-        (IMPORT_DIR / f"{token}.upload").write_bytes(data)
+        try:
+            _store_upload(token, data)
+            _forget_old_uploads()
+        except OSError:
+            log.exception("Could not store an upload in %s", IMPORT_DIR)
+            form.add_error(None, STORE_FAILED)
+            return render(request, "claims/import.html", {"form": form}, status=507)
         # Only the uploader may use the file: the session lists their uploads, with how
         # to read them (delimiter, encoding, sheet).
         request.session["imports"] = {

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from sources.models import TITLE_MAX, Source
+from sources.services import source_url_clean
 from sources.urlnorm import normalize_url
 
 from . import services
@@ -512,37 +513,59 @@ def _write(
         except (ValidationError, PermissionDenied) as exc:
             report.errors.append(Issue(first.line, _message(exc)))
             continue
-        for row in plan.rows:
-            if not row.url:
-                continue
-            stance = linked.get((claim.pk, row.url))
-            if stance is not None:
-                report.evidence_existing += 1
-                if stance != row.stance:
-                    report.warnings.append(
-                        Issue(
-                            row.line,
-                            f"already linked as '{stance}', the file says '{row.stance}'; "
-                            "left as it is",
-                        )
-                    )
-                continue
-            try:
-                services.evidence_add(
-                    claim=claim,
-                    url=row.url,
-                    stance=row.stance,
-                    title=row.title,
-                    added_at=row.date,
-                    actor=actor,
-                    monitor=check,
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                report.errors.append(Issue(row.line, _message(exc)))
-                continue
-            linked[(claim.pk, row.url)] = row.stance
-            report.evidence_created += 1
+        _link_rows(claim, plan.rows, linked, report, actor=actor, check=check)
     report.sources_created = Source.objects.count() - sources_before
+
+
+def _link_rows(
+    claim: Claim,
+    rows: list[Row],
+    linked: dict[tuple[int, str], str],
+    report: ImportReport,
+    *,
+    actor: AbstractBaseUser | None,
+    check: bool,
+) -> None:
+    """Link a claim's rows in one bulk write (services.evidence_add_many). Rows that
+    cannot be linked (a bad URL, a source already linked) are reported one by one, as
+    services.evidence_add would have refused them, and left out of the write."""
+    links: list[services.EvidenceLink] = []
+    lines: list[int] = []
+    for row in rows:
+        if not row.url:
+            continue
+        stance = linked.get((claim.pk, row.url))
+        if stance is not None:
+            report.evidence_existing += 1
+            if stance != row.stance:
+                report.warnings.append(
+                    Issue(
+                        row.line,
+                        f"already linked as '{stance}', the file says '{row.stance}'; "
+                        "left as it is",
+                    )
+                )
+            continue
+        try:
+            url = source_url_clean(row.url)
+            if (claim.pk, url) in linked:
+                raise ValidationError({"url": "This source is already linked to this claim."})
+        except ValidationError as exc:
+            report.errors.append(Issue(row.line, _message(exc)))
+            continue
+        linked[(claim.pk, url)] = row.stance
+        links.append(
+            services.EvidenceLink(url=url, stance=row.stance, title=row.title, added_at=row.date)
+        )
+        lines.append(row.line)
+    if not links:
+        return
+    try:
+        services.evidence_add_many(claim=claim, links=links, actor=actor, monitor=check)
+    except (ValidationError, PermissionDenied) as exc:
+        report.errors.extend(Issue(line, _message(exc)) for line in lines)
+        return
+    report.evidence_created += len(links)
 
 
 def _import_verdict(claim: Claim, row: Row, report: ImportReport) -> None:

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -51,6 +52,10 @@ class ClaimConfidence(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
     HIGH = "high", "High"
+
+
+# Claims that are not merged duplicates: what every list shows.
+LIVE = Q(merged_into__isnull=True)
 
 
 class Claim(models.Model):
@@ -108,6 +113,20 @@ class Claim(models.Model):
     # a missing last event breaks no link, so only these reveal it.
     timeline_head = models.CharField(max_length=64, blank=True, editable=False)
     timeline_length = models.PositiveIntegerField(default=0, editable=False)
+    # Set while the claim is published: its public page /p/<code>/ answers without a login
+    # (claims.public). Only a decided claim can be published (claims.services.claim_publish).
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Kept right by claims.services (_claims_recount) whenever evidence is added, changed,
+    # reviewed, flagged, moved or removed, so that lists never count evidence per row.
+    supports_count = models.PositiveIntegerField(default=0, editable=False)
+    denies_count = models.PositiveIntegerField(default=0, editable=False)
+    neutral_count = models.PositiveIntegerField(default=0, editable=False)
+    source_count = models.PositiveIntegerField(default=0, editable=False)
+    review_count = models.PositiveIntegerField(default=0, editable=False)
+    # Statement, context and evidence quotes, for full-text search (PostgreSQL; NULL on
+    # SQLite, where search falls back to icontains). Written by claims.services; its GIN
+    # index, claim_search_idx, is made by migration 0005 on PostgreSQL only.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -138,8 +157,33 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
-            # Claim list sorted by activity: Claim.objects.order_by("-last_activity_at")
-            models.Index(fields=["-last_activity_at"], name="claim_activity_idx"),
+            # Public index and feed: Claim.objects.filter(published_at__isnull=False)
+            #   .order_by("-published_at") (claims.public.published_claims).
+            models.Index(
+                fields=["-published_at"],
+                name="claim_published_idx",
+                condition=Q(published_at__isnull=False),
+            ),
+            # Claim list, one index per sort (claims.selectors.SORTS), merged left out.
+            models.Index(fields=["-created_at", "-id"], name="claim_newest_idx", condition=LIVE),
+            models.Index(
+                fields=["-last_activity_at", "-id"], name="claim_activity_idx", condition=LIVE
+            ),
+            models.Index(
+                fields=["-source_count", "-last_activity_at", "-id"],
+                name="claim_sources_idx",
+                condition=LIVE,
+            ),
+            # ?status=denied, newest first
+            models.Index(
+                fields=["status", "-created_at", "-id"], name="claim_status_idx", condition=LIVE
+            ),
+            # ?needs_review=on
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="claim_review_idx",
+                condition=LIVE & Q(review_count__gt=0),
+            ),
             # Review queue: Claim.objects.filter(status="unverified", resolves_at__lte=now)
             models.Index(
                 fields=["resolves_at"],
@@ -153,6 +197,13 @@ class Claim(models.Model):
 
     def get_absolute_url(self):
         return reverse("claims:detail", args=[self.code])
+
+    def get_public_url(self):
+        return reverse("public:claim", args=[self.code])
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
     @property
     def has_verdict(self) -> bool:
@@ -204,6 +255,9 @@ class Evidence(models.Model):
     source = models.ForeignKey("sources.Source", models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=8, choices=Stance.choices)
     quote = models.TextField(blank=True)
+    # A quote can be kept off the public page (e.g. from an off-the-record source).
+    # Notes are always internal: the public page never shows them.
+    quote_internal = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -270,6 +324,10 @@ class EventKind(models.TextChoices):
     SOURCE_BLOCKED = "source_blocked", "Source blocked"
     ORIGIN_SPLIT = "origin_split", "Source split from its origin"
     ORIGIN_JOINED = "origin_joined", "Origins joined"
+    ASSIGNED = "assigned", "Assigned"
+    UNASSIGNED = "unassigned", "Assignment removed"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
 
 
 class ClaimEvent(models.Model):
@@ -433,3 +491,26 @@ class AlertDelivery(models.Model):
 
     def __str__(self):
         return f"{self.title} -> {self.channel}"
+
+
+class Assignment(models.Model):
+    """Who on the desk works on a claim, and by when."""
+
+    claim = models.ForeignKey(Claim, models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="assignments")
+    due_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "claim"], name="assignment_once_per_user"),
+        ]
+        # "My claims": Assignment.objects.filter(user=user) is answered by the unique
+        # index's leading column.
+
+    def __str__(self):
+        return f"{self.user} on {self.claim_id}"

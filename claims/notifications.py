@@ -31,7 +31,16 @@ from .exports import claim_url
 from .models import AlertChannel, ClaimEvent, Watch
 
 log = logging.getLogger(__name__)
-NOTIFY_KINDS = frozenset({ClaimEvent.Kind.VERDICT_SET, *ClaimEvent.SOURCE_KINDS})
+# Assignees watch the claims they are put on (claims.services.claim_assign), so they are
+# told like any watcher, also of who else is put on or taken off.
+NOTIFY_KINDS = frozenset(
+    {
+        ClaimEvent.Kind.VERDICT_SET,
+        ClaimEvent.Kind.ASSIGNED,
+        ClaimEvent.Kind.UNASSIGNED,
+        *ClaimEvent.SOURCE_KINDS,
+    }
+)
 
 
 def notify_watchers(*, now: datetime | None = None) -> int:

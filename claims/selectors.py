@@ -5,12 +5,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     OuterRef,
     Q,
@@ -23,12 +23,14 @@ from django.db.models.functions import Coalesce, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
 
+from claimwatch import perms
 from sources.captures import capture_verify
 from sources.models import Capture, Snapshot, Source
 
 from . import chain
 from .models import (
     STATEMENT_MAX,
+    Assignment,
     Claim,
     ClaimEvent,
     ClaimStatus,
@@ -76,7 +78,8 @@ def _prefix_query(q: str) -> SearchQuery | None:
 def _search(claims: QuerySet[Claim], q: str) -> QuerySet[Claim]:
     """Full-text search over statement, context and evidence quotes (icontains on SQLite).
 
-    The vectors are the expressions of the GIN indexes in migration 0003.
+    PostgreSQL matches the stored `search_vector` (written by claims.services) through
+    its GIN index, so a search costs the same at 1,000 claims or 100,000.
     """
     if not _is_postgres():
         quoted = Evidence.objects.filter(quote__icontains=q).values("claim_id")
@@ -84,19 +87,7 @@ def _search(claims: QuerySet[Claim], q: str) -> QuerySet[Claim]:
     query = _prefix_query(q)
     if query is None:
         return claims
-    quoted = (
-        Evidence.objects.annotate(v=SearchVector("quote", config=SEARCH_CONFIG))
-        .filter(v=query)
-        .values("claim_id")
-    )
-    # Two id subqueries, each answered from its GIN index; matching the vector in the
-    # outer query instead would compute to_tsvector for every claim.
-    stated = (
-        Claim.objects.alias(search=SearchVector("statement", "context", config=SEARCH_CONFIG))
-        .filter(search=query)
-        .values("pk")
-    )
-    return claims.filter(Q(pk__in=stated) | Q(pk__in=quoted))
+    return claims.filter(search_vector=query)
 
 
 def _outlet_filter(outlet: str) -> Q:
@@ -108,18 +99,6 @@ def _outlet_filter(outlet: str) -> Q:
     return Q(pk__in=Evidence.objects.filter(**lookup).values("claim_id"))
 
 
-def with_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:
-    """Annotate supports_count, denies_count, neutral_count and source_count."""
-    stance = Evidence.Stance
-    return claims.annotate(
-        supports_count=Count("evidence", filter=Q(evidence__stance=stance.SUPPORTS)),
-        denies_count=Count("evidence", filter=Q(evidence__stance=stance.DENIES)),
-        neutral_count=Count("evidence", filter=Q(evidence__stance=stance.NEUTRAL)),
-        source_count=Count("evidence"),
-        review_count=Count("evidence", filter=Q(evidence__needs_review=True)),
-    )
-
-
 def claim_list(
     *,
     q: str = "",
@@ -128,15 +107,19 @@ def claim_list(
     outlet: str = "",
     needs_review: bool = False,
     sort: str = "newest",
+    assigned_to=None,
 ) -> QuerySet[Claim]:
     """Claims matching the list filters, shared by the web list, the API and exports.
 
-    Merged duplicates and withdrawn claims are left out. Each claim carries `supports_count`,
-    `denies_count`, `neutral_count`, `source_count` and `review_count`, and its tags
-    are prefetched. Filters go through subqueries, never joins, so the counts stay
-    right and no DISTINCT is needed. `sort` is newest, active or sources.
+    Merged duplicates and withdrawn claims are left out. Each claim carries its stored
+    `supports_count`, `denies_count`, `neutral_count`, `source_count` and `review_count`
+    (kept right by claims.services), and its tags are prefetched. Filters go through
+    subqueries, never joins, so no DISTINCT is needed; every sort and filter has its index
+    (Claim.Meta). `sort` is newest, active or sources. Nothing here counts the whole
+    result: lists page with claimwatch.paging, which reads one row more than it shows.
+    `assigned_to` (a user) keeps the claims they are assigned to ("My claims").
     """
-    claims = Claim.objects.filter(merged_into=None, withdrawn_at=None)
+    claims = Claim.objects.filter(merged_into=None, withdrawn_at=None).defer("search_vector")
     q = (q or "").strip()
     if q:
         claims = _search(claims, q)
@@ -147,11 +130,11 @@ def claim_list(
     if outlet:
         claims = claims.filter(_outlet_filter(outlet))
     if needs_review:
-        claims = claims.filter(
-            Exists(Evidence.objects.filter(claim=OuterRef("pk"), needs_review=True))
-        )
+        claims = claims.filter(review_count__gt=0)
+    if assigned_to is not None:
+        claims = claims.filter(pk__in=_assigned(assigned_to))
     _, order = SORTS.get(sort, SORTS["newest"])
-    claims = with_origin_counts(with_counts(claims))
+    claims = with_origin_counts(claims)
     return claims.prefetch_related("tags").order_by(*order)
 
 
@@ -184,7 +167,9 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
     An over-long statement is refused by the form before any search is run for it.
     """
     statement = " ".join((statement or "").split())
-    if len(statement) < 8 or len(statement) > STATEMENT_MAX:
+    # A text no claim may have (too long, or with a NUL PostgreSQL refuses) is not searched:
+    # the form refuses it, and the search must not cost seconds first.
+    if len(statement) < 8 or len(statement) > STATEMENT_MAX or "\x00" in statement:
         return []
     claims = Claim.objects.filter(merged_into=None, withdrawn_at=None)
     if exclude is not None:
@@ -314,18 +299,67 @@ def claim_strip_points(
     return evidence, verdicts, changes
 
 
-def review_queue() -> tuple[list[Evidence], list[Claim]]:
+def _assigned(user):
+    return Assignment.objects.filter(user=user).values("claim_id")
+
+
+MY_CLAIMS_SHOWN = 99
+
+
+def my_claims_count(user) -> int:
+    """How many live claims `user` is assigned to, for the nav link: read as at most
+    MY_CLAIMS_SHOWN + 1 ids (the link says "99+"), so no page ever counts a whole table."""
+    assigned = Assignment.objects.filter(
+        user=user, claim__merged_into=None, claim__withdrawn_at=None
+    )
+    return len(assigned.values_list("pk", flat=True)[: MY_CLAIMS_SHOWN + 1])
+
+
+def claim_assignments(claim: Claim) -> list[Assignment]:
+    return list(claim.assignments.select_related("user").order_by("due_at", "assigned_at"))
+
+
+def assignable_users():
+    """Active analysts and editors (whoever may log claims), by name."""
+    app_label, codename = perms.ASSIGNABLE.split(".")
+    perm = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    User = get_user_model()
+    return (
+        User.objects.filter(Q(is_active=True) & (perm | Q(is_superuser=True)))
+        .distinct()
+        .order_by(User.USERNAME_FIELD)
+    )
+
+
+def review_queue(*, assigned_to=None) -> tuple[list[Evidence], list[Claim]]:
     """Evidence whose source changed since it was linked, and claims past `resolves_at`
-    without a verdict: two queries whatever the size."""
+    without a verdict: two queries whatever the size. `assigned_to` (a user) keeps
+    what is on their claims."""
     # What changed: the latest event that flagged the evidence, read in the same query.
     latest = ClaimEvent.objects.filter(
         claim=OuterRef("claim"), source=OuterRef("source"), kind__in=ClaimEvent.REVIEW_KINDS
     ).order_by("-created_at", "-id")
+    changed = Evidence.objects.filter(
+        needs_review=True, claim__merged_into=None, claim__withdrawn_at=None
+    )
+    overdue = Claim.objects.filter(
+        status=Claim.Status.UNVERIFIED,
+        resolves_at__isnull=False,
+        resolves_at__lte=timezone.now(),
+        merged_into=None,
+        withdrawn_at=None,
+    )
+    if assigned_to is not None:
+        changed = changed.filter(claim__in=_assigned(assigned_to))
+        overdue = overdue.filter(pk__in=_assigned(assigned_to))
     evidence = list(
-        Evidence.objects.filter(
-            needs_review=True, claim__merged_into=None, claim__withdrawn_at=None
-        )
-        .select_related("claim", "source__outlet")
+        changed.select_related("claim", "source__outlet")
         .annotate(
             change_kind=Subquery(latest.values("kind")[:1]),
             change_at=Subquery(latest.values("created_at")[:1]),
@@ -336,16 +370,7 @@ def review_queue() -> tuple[list[Evidence], list[Claim]]:
     kinds = dict(ClaimEvent.Kind.choices)
     for ev in evidence:
         ev.change_label = kinds.get(ev.change_kind, "")
-    overdue = list(
-        Claim.objects.filter(
-            status=Claim.Status.UNVERIFIED,
-            resolves_at__isnull=False,
-            resolves_at__lte=timezone.now(),
-            merged_into=None,
-            withdrawn_at=None,
-        ).order_by("resolves_at", "id")[:200]
-    )
-    return evidence, overdue
+    return evidence, list(overdue.order_by("resolves_at", "id")[:200])
 
 
 def source_citations(source) -> list[Evidence]:
@@ -371,14 +396,20 @@ def outlet_citations(outlet, limit: int = 200) -> list[Evidence]:
 
 
 def with_stance_counts(outlets: QuerySet) -> QuerySet:
-    """Outlets annotated with how many links of their sources support and deny claims."""
+    """Outlets annotated with how many links of their sources support and deny claims.
+
+    Subqueries in the SELECT list: PostgreSQL counts for the rows of the page only,
+    where Count() over a join would count for every outlet before the page is cut.
+    """
+    said = Evidence.objects.filter(source__outlet=OuterRef("pk")).order_by()
+
+    def count(stance: str) -> Coalesce:
+        rows = said.filter(stance=stance).values("source__outlet").annotate(n=Count("pk"))
+        return Coalesce(Subquery(rows.values("n")), 0)
+
     return outlets.annotate(
-        supports_count=Count(
-            "sources__evidence", filter=Q(sources__evidence__stance=Evidence.Stance.SUPPORTS)
-        ),
-        denies_count=Count(
-            "sources__evidence", filter=Q(sources__evidence__stance=Evidence.Stance.DENIES)
-        ),
+        supports_count=count(Evidence.Stance.SUPPORTS),
+        denies_count=count(Evidence.Stance.DENIES),
     )
 
 

@@ -7,20 +7,25 @@ the system: tasks and imports), validates, and writes its change together with i
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from claimwatch import perms
 from sources.models import Source, SourceFingerprint
 from sources.selectors import near_duplicates
-from sources.services import source_get_or_create
+from sources.services import (
+    source_get_or_create,
+    source_url_clean,
+    sources_get_or_create_many,
+)
 
-from . import chain, origins
+from . import chain, origins, public_cache
 from .models import (
     CLAIMANT_MAX,
     COMMENT_MAX,
@@ -33,6 +38,7 @@ from .models import (
     STATEMENT_MAX,
     TAG_MAX,
     TAGS_MAX,
+    Assignment,
     Claim,
     ClaimEvent,
     Evidence,
@@ -126,6 +132,8 @@ def _event(
         last_activity_at=max(head.last_activity_at, at),
     )
     claim.timeline_head, claim.timeline_length = head.timeline_head, head.timeline_length
+    # Every change a public page could show comes with an event: drop the cached page.
+    public_cache.claim_changed(claim)
     return event
 
 
@@ -137,6 +145,46 @@ def _text(field: str, value: str | None, limit: int) -> str:
     if "\x00" in value:
         raise ValidationError({field: "This text contains a NUL character; remove it."})
     return value
+
+
+# One UPDATE that stores each claim's evidence counts from the evidence as it is now.
+# Plain SQL (the same on PostgreSQL and SQLite): it runs on every evidence write and on
+# every source change, where building the same query with the ORM cost more than running it.
+_RECOUNT = """
+UPDATE claims_claim SET
+  supports_count = (SELECT count(*) FROM claims_evidence e
+                    WHERE e.claim_id = claims_claim.id AND e.stance = 'supports'),
+  denies_count = (SELECT count(*) FROM claims_evidence e
+                  WHERE e.claim_id = claims_claim.id AND e.stance = 'denies'),
+  neutral_count = (SELECT count(*) FROM claims_evidence e
+                   WHERE e.claim_id = claims_claim.id AND e.stance = 'neutral'),
+  source_count = (SELECT count(*) FROM claims_evidence e WHERE e.claim_id = claims_claim.id),
+  review_count = (SELECT count(*) FROM claims_evidence e
+                  WHERE e.claim_id = claims_claim.id AND e.needs_review)
+  {search}
+WHERE id IN ({ids})
+"""
+# The search vector: statement, context and the quotes of its evidence (PostgreSQL).
+_SEARCH = """,
+  search_vector = to_tsvector('english'::regconfig,
+    COALESCE(statement, '') || ' ' || COALESCE(context, '') || ' ' ||
+    COALESCE((SELECT string_agg(quote, ' ' ORDER BY id) FROM claims_evidence e
+              WHERE e.claim_id = claims_claim.id AND e.quote <> ''), ''))
+"""
+
+
+def _claims_recount(claim_ids: Iterable[int], *, search: bool = False) -> None:
+    """Store each claim's evidence counts (and, with `search`, its search vector) in one
+    UPDATE, from the evidence as it is now. Every service that adds, removes, moves,
+    restances, flags or reviews evidence calls it, so lists read the counts from the row.
+    """
+    ids = [int(pk) for pk in claim_ids]
+    if not ids:
+        return
+    search_sql = _SEARCH if search and connection.vendor == "postgresql" else ""
+    sql = _RECOUNT.format(search=search_sql, ids=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
 
 
 def _clean_statement(statement: str) -> str:
@@ -215,6 +263,7 @@ def claim_create(
         created_by=actor,
     )
     _set_tags(claim, tag_names)
+    _claims_recount([claim.pk], search=True)
     _event(
         claim,
         ClaimEvent.Kind.CREATED,
@@ -251,7 +300,12 @@ def claim_update(
     resolves_at: datetime | None = None,
 ) -> Claim:
     """Edit a claim's statement, context, claimant, tags and dates; the event keeps before
-    and after."""
+    and after.
+
+    Rewording a decided claim (any status but unverified) is an editor's act: its verdict and
+    ClaimReview then speak of the new words, so an analyst is refused, and the `edited` event
+    records that the verdict was kept (`verdict_kept`).
+    """
     perms.require(actor, perms.CHANGE_CLAIM)
     before = {
         "statement": claim.statement,
@@ -273,6 +327,9 @@ def claim_update(
     changed = [name for name in before if before[name] != after[name]]
     if not changed:
         return claim
+    decided = claim.status != Claim.Status.UNVERIFIED
+    if decided and "statement" in changed:
+        perms.require(actor, perms.SET_VERDICT)
     _bump_version(
         claim,
         expected_version,
@@ -284,6 +341,8 @@ def claim_update(
     )
     if "tags" in changed:
         _set_tags(claim, after["tags"])
+    if "statement" in changed or "context" in changed:
+        _claims_recount([claim.pk], search=True)
     _event(
         claim,
         ClaimEvent.Kind.EDITED,
@@ -291,6 +350,7 @@ def claim_update(
         {
             "before": {name: _jsonable(before[name]) for name in changed},
             "after": {name: _jsonable(after[name]) for name in changed},
+            **({"verdict_kept": claim.status} if decided and "statement" in changed else {}),
         },
     )
     return claim
@@ -364,6 +424,7 @@ def evidence_add(
     url: str,
     stance: str,
     quote: str = "",
+    quote_internal: bool = False,
     note: str = "",
     title: str = "",
     actor: AbstractBaseUser | None,
@@ -386,10 +447,12 @@ def evidence_add(
         source=source,
         stance=stance,
         quote=_text("quote", quote, QUOTE_MAX),
+        quote_internal=bool(quote_internal),
         note=_text("note", note, NOTE_MAX),
         added_by=actor,
         added_at=added_at or timezone.now(),
     )
+    _claims_recount([claim.pk], search=bool(evidence.quote))
     _event(
         claim,
         ClaimEvent.Kind.EVIDENCE_ADDED,
@@ -398,6 +461,7 @@ def evidence_add(
             "url": source.url,
             "stance": stance,
             "quote": evidence.quote,
+            "quote_internal": evidence.quote_internal,
             "new_source": created,
         },
         source=source,
@@ -408,6 +472,90 @@ def evidence_add(
     return evidence
 
 
+@dataclass(frozen=True)
+class EvidenceLink:
+    """One source to link, for evidence_add_many."""
+
+    url: str
+    stance: str
+    title: str = ""
+    quote: str = ""
+    note: str = ""
+    added_at: datetime | None = None
+
+
+@transaction.atomic
+def evidence_add_many(
+    *,
+    claim: Claim,
+    links: list[EvidenceLink],
+    actor: AbstractBaseUser | None,
+    monitor: bool = True,
+) -> list[Evidence]:
+    """evidence_add for many sources of one claim (imports), with the same guarantees:
+    every link is checked first, and one bad link (stance, URL, a source linked twice)
+    raises ValidationError and writes nothing. Sources and outlets are resolved in sets
+    and evidence and events bulk created: a few queries whatever the number of links.
+    New sources are due at once unless `monitor=False`, as with evidence_add.
+    """
+    perms.require(actor, perms.ADD_EVIDENCE)
+    if not links:
+        return []
+    urls = []
+    for link in links:
+        _check_stance(link.stance)
+        urls.append(source_url_clean(link.url))
+    if len(set(urls)) < len(urls):
+        raise ValidationError({"url": "This source is already linked to this claim."})
+    titles: dict[str, str] = {}
+    for url, link in zip(urls, links, strict=True):
+        titles[url] = link.title
+    sources = sources_get_or_create_many(titles=titles, actor=actor, monitor=monitor)
+    source_ids = [sources[url][0].pk for url in urls]
+    if Evidence.objects.filter(claim=claim, source_id__in=source_ids).exists():
+        raise ValidationError({"url": "This source is already linked to this claim."})
+    now = timezone.now()
+    evidence = Evidence.objects.bulk_create(
+        Evidence(
+            claim=claim,
+            source=sources[url][0],
+            stance=link.stance,
+            quote=_text("quote", link.quote, QUOTE_MAX),
+            note=_text("note", link.note, NOTE_MAX),
+            added_by=actor,
+            added_at=link.added_at or now,
+        )
+        for url, link in zip(urls, links, strict=True)
+    )
+    # One link of the claim's hash chain per event, from the head locked here.
+    (head,) = _locked_heads([claim.pk])
+    ClaimEvent.objects.bulk_create(
+        _link(
+            head,
+            ClaimEvent.Kind.EVIDENCE_ADDED,
+            actor.pk if actor is not None else None,
+            {
+                "url": ev.source.url,
+                "stance": ev.stance,
+                "quote": ev.quote,
+                "new_source": sources[ev.source.url][1],
+            },
+            source_id=ev.source.pk,
+            at=ev.added_at,
+        )
+        for ev in evidence
+    )
+    latest = max(head.last_activity_at, *(ev.added_at for ev in evidence))
+    Claim.objects.filter(pk=claim.pk).update(
+        timeline_head=head.timeline_head,
+        timeline_length=head.timeline_length,
+        last_activity_at=latest,
+    )
+    claim.timeline_head, claim.timeline_length = head.timeline_head, head.timeline_length
+    _claims_recount([claim.pk], search=any(ev.quote for ev in evidence))
+    return evidence
+
+
 @transaction.atomic
 def evidence_update(
     *,
@@ -415,16 +563,26 @@ def evidence_update(
     actor: AbstractBaseUser | None,
     stance: str | None = None,
     quote: str | None = None,
+    quote_internal: bool | None = None,
     note: str | None = None,
 ) -> Evidence:
-    """Change a stance (event `evidence_restanced`) or the quote and note (`evidence_edited`)."""
+    """Change a stance (event `evidence_restanced`) or the quote, whether the quote is
+    internal, and the note (`evidence_edited`)."""
     perms.require(actor, perms.CHANGE_EVIDENCE)
     if stance is not None:
         _check_stance(stance)
-    before = {"stance": evidence.stance, "quote": evidence.quote, "note": evidence.note}
+    before = {
+        "stance": evidence.stance,
+        "quote": evidence.quote,
+        "quote_internal": evidence.quote_internal,
+        "note": evidence.note,
+    }
     after = {
         "stance": stance if stance is not None else evidence.stance,
         "quote": _text("quote", quote, QUOTE_MAX) if quote is not None else evidence.quote,
+        "quote_internal": (
+            bool(quote_internal) if quote_internal is not None else evidence.quote_internal
+        ),
         "note": _text("note", note, NOTE_MAX) if note is not None else evidence.note,
     }
     changed = [name for name in before if before[name] != after[name]]
@@ -433,6 +591,8 @@ def evidence_update(
     for name in changed:
         setattr(evidence, name, after[name])
     evidence.save(update_fields=changed)
+    if "stance" in changed or "quote" in changed:
+        _claims_recount([evidence.claim_id], search="quote" in changed)
     kind = (
         ClaimEvent.Kind.EVIDENCE_RESTANCED
         if "stance" in changed
@@ -474,6 +634,7 @@ def evidence_remove(
     )
     evidence.delete()
     origins_regroup(claim=evidence.claim)
+    _claims_recount([evidence.claim_id], search=bool(evidence.quote))
 
 
 @transaction.atomic
@@ -484,6 +645,7 @@ def evidence_mark_reviewed(*, evidence: Evidence, actor: AbstractBaseUser | None
         return evidence
     Evidence.objects.filter(pk=evidence.pk).update(needs_review=False)
     evidence.needs_review = False
+    _claims_recount([evidence.claim_id])
     _event(
         evidence.claim,
         ClaimEvent.Kind.EVIDENCE_REVIEWED,
@@ -534,6 +696,7 @@ def claim_merge(*, duplicate: Claim, target: Claim, actor: AbstractBaseUser | No
     now = timezone.now()
     Claim.objects.filter(merged_into=duplicate).update(merged_into=target, updated_at=now)
     Claim.objects.filter(pk=duplicate.pk).update(merged_into=target, updated_at=now)
+    _claims_recount([target.pk, duplicate.pk], search=True)
     duplicate.refresh_from_db()
     payload = {
         "duplicate": str(duplicate.code),
@@ -598,8 +761,15 @@ def source_event_record(
     for head in heads:
         head.last_activity_at = max(head.last_activity_at, at)
     Claim.objects.bulk_update(heads, ["timeline_head", "timeline_length", "last_activity_at"])
+    public_cache.claims_changed(
+        (code, True)
+        for code in Claim.objects.filter(pk__in=claim_ids, published_at__isnull=False).values_list(
+            "code", flat=True
+        )
+    )
     if kind in ClaimEvent.REVIEW_KINDS:
         Evidence.objects.filter(source=source).update(needs_review=True)
+        _claims_recount(claim_ids)
     return events
 
 
@@ -771,3 +941,98 @@ def origin_join(*, evidence: Evidence, other: Evidence, actor: AbstractBaseUser 
     )
     origins_regroup(claim=claim)
     return target
+
+
+# ---- the desk: who works on what ---------------------------------------------------------
+
+
+def _live(claim: Claim, field: str) -> None:
+    if claim.merged_into_id is not None:
+        raise ValidationError({field: "This claim was merged into another; work on that one."})
+
+
+@transaction.atomic
+def claim_assign(
+    *,
+    claim: Claim,
+    user: AbstractBaseUser,
+    due_at: datetime | None = None,
+    actor: AbstractBaseUser | None,
+) -> Assignment:
+    """Put an analyst or editor on a claim, due by `due_at` (default: `resolves_at`).
+
+    Assigning someone again changes only the due time. The assignee watches the claim
+    from now on, so the watch alerts (claims.notifications) reach them as any watcher.
+    """
+    perms.require(actor, perms.ASSIGN)
+    _live(claim, "user")
+    if not user.is_active or not user.has_perm(perms.ASSIGNABLE):
+        raise ValidationError({"user": "Assign an analyst or an editor."})
+    due_at = due_at or claim.resolves_at
+    assignment = Assignment.objects.filter(claim=claim, user=user).first()
+    payload = {"user": user.get_username(), "due_at": _jsonable(due_at)}
+    if assignment is not None:
+        if assignment.due_at == due_at:
+            return assignment
+        payload["before"] = {"due_at": _jsonable(assignment.due_at)}
+        payload["after"] = {"due_at": _jsonable(due_at)}
+        assignment.due_at = due_at
+        assignment.save(update_fields=["due_at"])
+    else:
+        assignment = Assignment.objects.create(
+            claim=claim, user=user, due_at=due_at, assigned_by=actor
+        )
+    Watch.objects.get_or_create(user=user, claim=claim)
+    _event(claim, ClaimEvent.Kind.ASSIGNED, actor, payload)
+    return assignment
+
+
+@transaction.atomic
+def claim_unassign(*, claim: Claim, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> None:
+    """Take someone off a claim. They keep watching it until they stop."""
+    perms.require(actor, perms.ASSIGN)
+    deleted, _ = Assignment.objects.filter(claim=claim, user=user).delete()
+    if deleted:
+        _event(claim, ClaimEvent.Kind.UNASSIGNED, actor, {"user": user.get_username()})
+
+
+# ---- publishing: the public page of a decided claim --------------------------------------
+
+
+@transaction.atomic
+def claim_publish(*, claim: Claim, actor: AbstractBaseUser | None) -> Claim:
+    """Publish a decided claim: its page /p/<code>/ answers without a login.
+
+    Publishing twice changes nothing. The conditional update makes two editors
+    publishing at once write one event.
+    """
+    perms.require(actor, perms.PUBLISH)
+    _live(claim, "published")
+    if not claim.has_verdict:
+        raise ValidationError(
+            {"published": "Only a decided claim can be published: set its verdict first."}
+        )
+    now = timezone.now()
+    if not Claim.objects.filter(pk=claim.pk, published_at=None).update(published_at=now):
+        claim.refresh_from_db()
+        return claim
+    claim.published_at = now
+    _event(claim, ClaimEvent.Kind.PUBLISHED, actor, {"url": claim.get_public_url()}, at=now)
+    public_cache.claim_changed(claim, publishing=True)
+    return claim
+
+
+@transaction.atomic
+def claim_unpublish(*, claim: Claim, actor: AbstractBaseUser | None, reason: str = "") -> Claim:
+    """Take a claim's public page down: it is gone from the page, the index and the feed."""
+    perms.require(actor, perms.PUBLISH)
+    if not Claim.objects.filter(pk=claim.pk, published_at__isnull=False).update(published_at=None):
+        claim.refresh_from_db()
+        return claim
+    claim.published_at = None
+    payload = {"url": claim.get_public_url()}
+    if reason := _text("reason", reason, REASON_MAX):
+        payload["reason"] = reason
+    _event(claim, ClaimEvent.Kind.UNPUBLISHED, actor, payload)
+    public_cache.claim_changed(claim, publishing=True)
+    return claim

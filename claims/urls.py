@@ -2,7 +2,7 @@ from django.urls import path
 
 from api.tokens import api_token
 
-from . import alert_views, bundle_views, export_views, import_views, views
+from . import alert_views, bundle_views, desk_views, export_views, import_views, views
 
 app_name = "claims"
 urlpatterns = [
@@ -29,6 +29,10 @@ urlpatterns = [
     path("<uuid:code>/merge/", views.claim_merge, name="merge"),
     path("<uuid:code>/withdraw/", views.claim_withdraw, name="withdraw"),
     path("<uuid:code>/evidence.wacz", bundle_views.evidence_bundle, name="evidence_bundle"),
+    path("<uuid:code>/assign/", desk_views.assign, name="assign"),
+    path("<uuid:code>/unassign/", desk_views.unassign, name="unassign"),
+    path("<uuid:code>/publish/", desk_views.publish, name="publish"),
+    path("<uuid:code>/unpublish/", desk_views.unpublish, name="unpublish"),
     path("<uuid:code>/comments/", views.comment_add, name="comment"),
     path("<uuid:code>/evidence/", views.evidence_add, name="evidence_add"),
     path(

@@ -12,7 +12,6 @@ from functools import cached_property, wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,11 +21,12 @@ from django_htmx.http import trigger_client_event
 from claimwatch import perms
 from claimwatch.forms import add_service_errors
 from claimwatch.htmx import fragment, render_page
+from claimwatch.paging import get_page
 from monitoring.services import source_check_soon
-from sources.models import Outlet
 
 from . import exports, selectors, services
 from .forms import (
+    AssignForm,
     ClaimEditForm,
     ClaimFilterForm,
     ClaimForm,
@@ -73,13 +73,14 @@ def claim_view(*required: str, live: bool = True):
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
-    claims = selectors.claim_list(**filters)
-    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    mine = form.mine_only()
+    claims = selectors.claim_list(**filters, assigned_to=request.user if mine else None)
+    page = get_page(claims, request.GET.get("page"), PAGE_SIZE)
     context = {
         "form": form,
         "filters": filters,
+        "mine": mine,
         "page": page,
-        "outlets": Outlet.objects.only("code", "name", "domain").order_by("name"),
     }
     return render_page(request, "claims/list.html", context, fragments=("results",))
 
@@ -214,6 +215,16 @@ class ClaimPage:
         """The first break of the claim's hash chain, or None: "record verified". The
         captures' files are re-hashed by verify_timeline, not on every page view."""
         return selectors.timeline_verify(self.claim)
+
+    @cached_property
+    def assignments(self):
+        return selectors.claim_assignments(self.claim)
+
+    @cached_property
+    def assign_form(self) -> AssignForm | None:
+        if not self.request.user.has_perm(perms.ASSIGN):
+            return None
+        return AssignForm(users=selectors.assignable_users())
 
     @cached_property
     def strip(self):
@@ -479,11 +490,13 @@ def claim_withdraw(request, claim):
 @view_required
 @require_GET
 def review_queue(request):
-    evidence, overdue = selectors.review_queue()
+    mine = request.GET.get("mine") == "on"
+    evidence, overdue = selectors.review_queue(assigned_to=request.user if mine else None)
     context = {
         "evidence": evidence,
         "changes": selectors.review_changes(evidence),
         "overdue": overdue,
+        "mine": mine,
     }
     return render(request, "claims/review.html", context)
 

@@ -36,6 +36,12 @@ ADD_OUTLET = "sources.add_outlet"
 GRADE_OUTLET = "sources.change_outlet"
 # Imports set verdicts, so they are an editor's act.
 IMPORT = SET_VERDICT
+# Publishing a claim's public page (docs/public.md) vouches for its verdict: an editor's act.
+PUBLISH = SET_VERDICT
+# Putting analysts and editors on a claim: whoever may edit claims.
+ASSIGN = CHANGE_CLAIM
+# Who can be put on a claim: the analysts and editors (both log claims).
+ASSIGNABLE = ADD_CLAIM
 
 EDITORS_ONLY = {SET_VERDICT, MERGE_CLAIM, REMOVE_EVIDENCE, GRADE_OUTLET}
 # What each permission lets one do, for the message of a refusal (the 403 page says it).
@@ -44,7 +50,7 @@ ALLOWS = {
     ADD_CLAIM: "log claims",
     CHANGE_CLAIM: "edit claims",
     COMMENT: "comment on claims",
-    SET_VERDICT: "set verdicts and import spreadsheets",
+    SET_VERDICT: "set verdicts, publish claims and import spreadsheets",
     MERGE_CLAIM: "merge duplicate claims",
     ADD_EVIDENCE: "link sources to claims",
     CHANGE_EVIDENCE: "change stances, quotes and notes",

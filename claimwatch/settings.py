@@ -112,8 +112,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, so that a locked-out login is answered before any view runs.
+    # After the others, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
+    "claimwatch.throttle.ThrottleMiddleware",  # spraying and password-reset mails
+    # Last, so its process_exception sees a view's error first (claimwatch/unavailable.py).
+    "claimwatch.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "claimwatch.urls"
@@ -130,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "claims.context_processors.desk",
             ],
         },
     },
@@ -142,7 +146,17 @@ if DATABASE_URL:
         raise ImproperlyConfigured(
             f"DATABASE_URL={DATABASE_URL!r} is not a postgres:// or sqlite:// URL."
         )
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # 0: one connection per request, closed at its end. The web server of the Procfile
+    # (runserver) runs each request in a new thread, so a kept connection is never reused
+    # and they pile up: the soak (docs/reliability.md) ran PostgreSQL out of its 100
+    # connections with 20 users at 60. Raise it only under a server with long-lived threads.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=envint("DATABASE_CONN_MAX_AGE", "0"),
+            conn_health_checks=True,
+        )
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -181,6 +195,9 @@ AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5", minimum=1)
 AXES_COOLOFF_TIME = envint("LOGIN_COOLOFF_MINUTES", "15", minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Spraying: failures from one address across every username (claimwatch/throttle.py).
+LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", "20", minimum=1)
+PASSWORD_RESET_LIMIT = envint("PASSWORD_RESET_LIMIT", "5", minimum=1)  # an hour
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
@@ -315,8 +332,14 @@ MONITOR_UNREACHABLE_AFTER = envint("MONITOR_UNREACHABLE_AFTER", "3", minimum=1)
 MONITOR_ATTEMPTS_KEEP_DAYS = envint("MONITOR_ATTEMPTS_KEEP_DAYS", "30", minimum=1)
 # How often a fresh or just-changed source is checked (bin/start's demo uses 1).
 MONITOR_FRESH_MINUTES = envint("MONITOR_FRESH_MINUTES", "15", minimum=1)
-MONITOR_SOFT_TIME_LIMIT = envint("MONITOR_SOFT_TIME_LIMIT", "120", minimum=10)
-MONITOR_HARD_TIME_LIMIT = MONITOR_SOFT_TIME_LIMIT + 30
+# A batch's time limits, kept short so that a batch lost with its worker is redone soon
+# (the visibility timeout below follows them): the fetching stops 15 s before the soft limit.
+MONITOR_SOFT_TIME_LIMIT = envint("MONITOR_SOFT_TIME_LIMIT", "60", minimum=20)
+MONITOR_HARD_TIME_LIMIT = MONITOR_SOFT_TIME_LIMIT + 15
+# The longest countdown of a retry batch (monitoring.checks.retry_delay: 10 s, 20 s, ...).
+MONITOR_RETRY_LONGEST = (
+    min(10 * 2 ** (MONITOR_RETRIES - 1), MONITOR_RETRY_MAX_DELAY) if MONITOR_RETRIES else 0
+)
 # A message is acknowledged after its task ran, and put back if the worker dies meanwhile;
 # a worker holds one message at a time. A check run twice writes nothing twice.
 CELERY_TASK_ACKS_LATE = True
@@ -326,12 +349,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 if CELERY_BROKER_URL.startswith(("redis", "rediss")):
     # Redis redelivers an unacknowledged message after this long: it must exceed the
-    # longest a message can be held (the hard time limit, or a retry's countdown).
+    # longest a message can be held (a retry's countdown, then the hard time limit), and
+    # no more, so a batch whose whole worker died (SIGKILL, lost machine) is redone within
+    # two minutes with the defaults: 75 + 20 + 10 = 105 s, plus at most one 10 s scan.
+    _held = MONITOR_HARD_TIME_LIMIT + MONITOR_RETRY_LONGEST
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = envint(
-        "CELERY_VISIBILITY_TIMEOUT",
-        str(MONITOR_HARD_TIME_LIMIT + MONITOR_RETRY_MAX_DELAY + 300),
-        minimum=MONITOR_HARD_TIME_LIMIT + MONITOR_RETRY_MAX_DELAY + 1,
+        "CELERY_VISIBILITY_TIMEOUT", str(_held + 10), minimum=_held + 1
     )
+    # Scan for such messages every 10 s (kombu's default scans every 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = 10
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 # Periodic tasks, run by the one beat process. Each entry names the task it runs.
 CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-due-sources": {
@@ -364,6 +391,32 @@ CELERY_BEAT_SCHEDULE: dict = {
 # wait between two tries (the wait doubles from a minute up to it).
 ALERT_MAX_ATTEMPTS = envint("ALERT_MAX_ATTEMPTS", "8", minimum=1)
 ALERT_MAX_BACKOFF_SECONDS = envint("ALERT_MAX_BACKOFF_SECONDS", "3600", minimum=60)
+
+# Django's cache: Redis when REDIS_URL is set; else files under var/cache/, which the
+# web server, the worker and beat share (a change made by the worker empties the cache
+# the web server reads). It holds the public pages and the public rate-limit counters.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cw",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "cw",
+        }
+    }
+# Public pages (/p/, claims.public_views): how long a cached page may live at most
+# (changes empty it at once, see claims.public_cache), requests per minute from one
+# address, and who may frame the embeddable card (space-separated CSP sources).
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", "300", minimum=0)
+PUBLIC_RATE_LIMIT = envint("PUBLIC_RATE_LIMIT", "120", minimum=1)
+PUBLIC_EMBED_ANCESTORS = os.environ.get("PUBLIC_EMBED_ANCESTORS", "*").split()
 
 # The guarded fetcher (sources/fetch.py). Loopback and private addresses stay refused
 # unless FETCH_ALLOW_PRIVATE is set, which tests and local demos do; nothing else lifts it.

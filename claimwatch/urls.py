@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("claims/", include("claims.urls")),
+    # Published claims, open to everyone (claims.public_views).
+    path("p/", include("claims.public_urls")),
     path("api/", include("api.urls")),
     path("help/<slug:name>/", help_views.guide, name="help"),
     path("", include("monitoring.urls")),
@@ -16,3 +18,5 @@ urlpatterns = [
 
 handler403 = "claimwatch.error_pages.permission_denied"
 handler404 = "claimwatch.error_pages.page_not_found"
+# The database going away anywhere in a request is a 503 with Retry-After, not a bare 500.
+handler500 = "claimwatch.unavailable.server_error"

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from . import checks, services
 
@@ -21,6 +22,15 @@ log = logging.getLogger(__name__)
     name=services.CHECK_SOURCES,
     soft_time_limit=settings.MONITOR_SOFT_TIME_LIMIT,
     time_limit=settings.MONITOR_HARD_TIME_LIMIT,
+    # The database away (restarted, failed over): the batch's sources stay leased for 15
+    # minutes, so try the batch again every 20 s at most, for about 10 minutes; it is
+    # checked within 20 s of the database's return. (The countdown stays within
+    # MONITOR_RETRY_LONGEST, which the visibility timeout allows for.)
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=min(20, max(settings.MONITOR_RETRY_LONGEST, 5)),
+    retry_jitter=False,
+    max_retries=30,
 )
 def check_sources(source_ids: list[int], attempt: int = 0) -> dict:
     """Check a batch of sources; queue one retry batch for the transient failures."""

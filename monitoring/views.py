@@ -8,7 +8,6 @@ text are data: templates escape them like anything typed.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +18,7 @@ from claims import selectors as claim_selectors
 from claimwatch import perms
 from claimwatch.forms import add_service_errors
 from claimwatch.htmx import render_page
+from claimwatch.paging import get_page
 from sources import selectors
 from sources import services as source_services
 from sources.forms import DiffForm, OutletFilterForm, OutletForm, SourceFilterForm
@@ -49,7 +49,7 @@ def _source(code) -> Source:
 def source_list(request):
     form = SourceFilterForm(request.GET)
     filters = form.filters()
-    page = Paginator(selectors.source_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(selectors.source_list(**filters), request.GET.get("page"), PAGE_SIZE)
     context = {"form": form, "filters": filters, "page": page}
     return render_page(request, "sources/list.html", context, fragments=("results",))
 
@@ -119,7 +119,7 @@ def outlet_list(request):
     form = OutletFilterForm(request.GET)
     filters = form.filters()
     outlets = claim_selectors.with_stance_counts(selectors.outlet_list(**filters))
-    page = Paginator(outlets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = get_page(outlets, request.GET.get("page"), PAGE_SIZE)
     context = {"form": form, "filters": filters, "page": page}
     return render_page(request, "sources/outlet_list.html", context, fragments=("results",))
 

@@ -3,13 +3,14 @@
 Pure functions on text: no database, no network. The check (monitoring.checks) calls them.
 """
 
-import difflib
 import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import trafilatura
+from rapidfuzz.distance import Indel
 
 from .models import ChangeKind
 
@@ -65,7 +66,7 @@ class Extracted:
     title: str
     text: str
 
-    @property
+    @cached_property  # compared more than once per check; normalising costs ms
     def content_hash(self) -> str:
         return content_hash(self.title, self.text)
 
@@ -151,7 +152,8 @@ def similarity(before: Extracted, after: Extracted) -> float:
     b = normalise(after.title + " " + after.text).split()
     if not a and not b:
         return 1.0
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    # 2 * LCS / (len(a) + len(b)), as difflib's ratio, bit-parallel: O(n*m/64), O(n) memory.
+    return Indel.normalized_similarity(a, b)
 
 
 @dataclass(frozen=True)
@@ -160,22 +162,112 @@ class DiffPart:
     text: str
 
 
-def word_diff(before: str, after: str) -> list[DiffPart]:
-    """A word-level diff: runs of equal, deleted and inserted words (white space kept)."""
-    a = re.findall(r"\S+\s*", before)
-    b = re.findall(r"\S+\s*", after)
+# Cap on the work of one word-level block: words before x words after. Past it the block
+# is shown as deleted and inserted whole (a coarse diff) rather than aligned word by word.
+DIFF_MAX_CELLS = 25_000_000
+# Words with their trailing white space; white space at the start of a block is a token.
+_TOKEN = re.compile(r"\S+\s*|\s+")
+
+
+def _opcodes(a: list[str], b: list[str]):
+    """(op, i1, i2, j1, j2) aligning two sequences of hashable items: difflib's opcodes,
+    computed by rapidfuzz's bit-parallel LCS (Indel)."""
+    if a == b:
+        return [("equal", 0, len(a), 0, len(b))] if a else []
+    ops: list[list] = []
+    for o in Indel.opcodes(a, b):
+        # Indel has no substitution: a deletion next to an insertion is one replaced run.
+        if o.tag != "equal" and ops and ops[-1][0] != "equal":
+            ops[-1] = ["replace", ops[-1][1], o.src_end, ops[-1][3], o.dest_end]
+        else:
+            ops.append([o.tag, o.src_start, o.src_end, o.dest_start, o.dest_end])
+    return [tuple(op) for op in ops]
+
+
+def _words_diff(a: list[str], b: list[str], parts: list[tuple[str, str]]) -> None:
+    """Word-level diff of two runs of tokens into `parts`; common ends are matched first,
+    and a middle larger than DIFF_MAX_CELLS falls back to delete-all, insert-all."""
     key_a = [w.strip() for w in a]
     key_b = [w.strip() for w in b]
-    parts: list[DiffPart] = []
-    matcher = difflib.SequenceMatcher(None, key_a, key_b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    head = 0
+    while head < len(a) and head < len(b) and key_a[head] == key_b[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < len(a) - head
+        and tail < len(b) - head
+        and key_a[len(a) - 1 - tail] == key_b[len(b) - 1 - tail]
+    ):
+        tail += 1
+    if head:
+        parts.append(("equal", "".join(b[:head])))
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    if len(mid_a) * len(mid_b) > DIFF_MAX_CELLS:
+        parts.append(("delete", "".join(mid_a)))
+        parts.append(("insert", "".join(mid_b)))
+    else:
+        keys_a, keys_b = key_a[head : len(a) - tail], key_b[head : len(b) - tail]
+        for op, i1, i2, j1, j2 in _opcodes(keys_a, keys_b):
+            if op == "equal":
+                parts.append(("equal", "".join(mid_b[j1:j2])))
+                continue
+            if op in ("delete", "replace"):
+                parts.append(("delete", "".join(mid_a[i1:i2])))
+            if op in ("insert", "replace"):
+                parts.append(("insert", "".join(mid_b[j1:j2])))
+    if tail:
+        parts.append(("equal", "".join(b[len(b) - tail :])))
+
+
+def word_diff(before: str, after: str) -> list[DiffPart]:
+    """A word-level diff: runs of equal, deleted and inserted words (white space kept).
+
+    Linear in practice: lines (paragraphs) are aligned first (a few hundred items,
+    hashed), and words are aligned only inside the lines that changed, with rapidfuzz's
+    bit-parallel LCS and a cap on the work of each block (DIFF_MAX_CELLS).
+    """
+    # Every line, the last one too, ends with a line break, so that no two words run
+    # together when an equal run (which carries the new text's spacing) meets a deletion.
+    la = (before + "\n").splitlines(keepends=True)
+    lb = (after + "\n").splitlines(keepends=True)
+    keys_a = [" ".join(line.split()) for line in la]
+    keys_b = [" ".join(line.split()) for line in lb]
+    raw: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in _opcodes(keys_a, keys_b):
         if op == "equal":
-            parts.append(DiffPart("equal", "".join(b[j1:j2])))
+            raw.append(("equal", "".join(lb[j1:j2])))
+        elif op == "delete":
+            raw.append(("delete", "".join(la[i1:i2])))
+        elif op == "insert":
+            raw.append(("insert", "".join(lb[j1:j2])))
+        else:
+            a = _TOKEN.findall("".join(la[i1:i2]))
+            b = _TOKEN.findall("".join(lb[j1:j2]))
+            _words_diff(a, b, raw)
+    raw = [(op, text) for op, text in raw if text]
+    for index in range(len(raw) - 1, -1, -1):  # the line break added above
+        op, text = raw[index]
+        if op != "delete":
+            # a space where deleted words follow, so that they do not run together
+            end = "" if index == len(raw) - 1 else " "
+            raw[index] = (op, text.removesuffix("\n") + end)
+            if not raw[index][1].strip():
+                del raw[index]
+            break
+    # Adjacent runs of one kind read as one; deletions before insertions, as difflib.
+    parts: list[DiffPart] = []
+    for op, text in raw:
+        if not text:
             continue
-        if op in ("delete", "replace"):
-            parts.append(DiffPart("delete", "".join(a[i1:i2])))
-        if op in ("insert", "replace"):
-            parts.append(DiffPart("insert", "".join(b[j1:j2])))
+        if parts and parts[-1].op == op:
+            parts[-1] = DiffPart(op, parts[-1].text + text)
+        elif op == "delete" and parts and parts[-1].op == "insert":
+            if len(parts) > 1 and parts[-2].op == "delete":
+                parts[-2] = DiffPart("delete", parts[-2].text + text)
+            else:
+                parts.insert(len(parts) - 1, DiffPart("delete", text))
+        else:
+            parts.append(DiffPart(op, text))
     return parts
 
 

@@ -65,6 +65,8 @@ class Outlet(models.Model):
             ),
             models.CheckConstraint(condition=~Q(domain=""), name="outlet_domain_not_empty"),
         ]
+        # The outlets list: Outlet.objects.order_by("name", "id") (sources.selectors).
+        indexes = [models.Index(fields=["name", "id"], name="outlet_name_idx")]
 
     def __str__(self):
         return self.name
@@ -144,6 +146,10 @@ class Source(models.Model):
                 name="source_due_idx",
                 condition=Q(next_check_at__isnull=False),
             ),
+            # The sources list, newest first (sources.selectors.source_list).
+            models.Index(fields=["-created_at", "-id"], name="source_newest_idx"),
+            # Filtered by state, newest first.
+            models.Index(fields=["state", "-created_at", "-id"], name="source_state_idx"),
         ]
 
     def __str__(self):

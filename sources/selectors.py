@@ -4,7 +4,8 @@ queries. What claims say about them (evidence, stance counts) is claims.selector
 import uuid
 from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from . import origins
 from .changes import DiffPart, word_diff
@@ -14,9 +15,26 @@ ATTEMPTS_SHOWN = 50
 SNAPSHOTS_SHOWN = 100
 
 
+def _count(rows: QuerySet, group: str) -> Coalesce:
+    """How many `rows` (already filtered by an OuterRef) there are, as a subquery.
+
+    Unlike Count() over a join, a subquery in the SELECT list is run only for the rows
+    of the page (LIMIT 25), not for the whole table before the page is cut.
+    """
+    counted = rows.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _cited() -> Coalesce:
+    """How many claims cite each source: a subquery on the evidence table, reached through
+    the reverse relation (sources import nothing from claims)."""
+    evidence = Source._meta.get_field("evidence").related_model.objects
+    return _count(evidence.filter(source=OuterRef("pk")), "source")
+
+
 def source_list(*, q: str = "", state: str = "", outlet: str = "") -> QuerySet[Source]:
     """Sources with their outlet and how many claims cite them, newest first."""
-    sources = Source.objects.select_related("outlet").annotate(cited=Count("evidence"))
+    sources = Source.objects.select_related("outlet").annotate(cited=_cited())
     q = (q or "").strip()
     if q:
         sources = sources.filter(Q(title__icontains=q) | Q(url__icontains=q))
@@ -73,8 +91,10 @@ def snapshot_diff(
 
 
 def outlet_list(*, kind: str = "", reliability: str = "", q: str = "") -> QuerySet[Outlet]:
-    """Outlets with how many sources each has, by name."""
-    outlets = Outlet.objects.annotate(source_count=Count("sources", distinct=True))
+    """Outlets with how many sources each has, by name (counted for the page's rows)."""
+    outlets = Outlet.objects.annotate(
+        source_count=_count(Source.objects.filter(outlet=OuterRef("pk")), "outlet")
+    )
     if kind:
         outlets = outlets.filter(kind=kind)
     if reliability:
@@ -90,9 +110,7 @@ def outlet_for_page(code: uuid.UUID) -> Outlet | None:
 
 
 def outlet_sources(outlet: Outlet, limit: int = 100) -> list[Source]:
-    return list(
-        outlet.sources.annotate(cited=Count("evidence")).order_by("-created_at", "-id")[:limit]
-    )
+    return list(outlet.sources.annotate(cited=_cited()).order_by("-created_at", "-id")[:limit])
 
 
 def near_duplicates(fingerprints: dict[int, bytes]) -> dict[tuple[int, int], float]:

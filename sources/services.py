@@ -27,6 +27,8 @@ def outlet_create(
     actor: AbstractBaseUser | None,
 ) -> Outlet:
     perms.require(actor, perms.ADD_OUTLET)
+    if reliability in Outlet.Reliability.values and reliability != Outlet.Reliability.F:
+        perms.require(actor, perms.GRADE_OUTLET)  # grading is an editor's act, even at creation
     domain = (domain or "").strip().lower().removeprefix("www.").rstrip(".")
     outlet = Outlet(
         name=(name or "").strip() or domain,
@@ -64,9 +66,79 @@ def outlet_for_url(url: str) -> Outlet:
         try:
             with transaction.atomic():
                 outlet = outlet_create(name=domain, domain=domain, actor=None)
-        except IntegrityError:  # created meanwhile by another request
-            outlet = Outlet.objects.get(domain=domain)
+        except (IntegrityError, ValidationError):
+            # Created meanwhile by another request: seen by full_clean's unique check
+            # (ValidationError) or, when both inserted at once, by the constraint.
+            outlet = Outlet.objects.filter(domain=domain).first()
+            if outlet is None:  # a real validation error of the domain itself
+                raise
     return outlet
+
+
+def source_url_clean(url: str) -> str:
+    """The normalised URL a source would have, or ValidationError({"url": ...}) for a URL
+    that cannot be a source. Refused at link time, not first at the first check
+    (FETCH_ALLOW_PRIVATE honoured)."""
+    try:
+        normalised = normalize_url(url)
+    except ValidationError as exc:
+        raise ValidationError({"url": exc.messages}) from None
+    try:
+        check_url(normalised)
+    except FetchBlocked as exc:
+        raise ValidationError({"url": [f"This URL cannot be monitored: {exc.reason}"]}) from None
+    return normalised
+
+
+@transaction.atomic
+def sources_get_or_create_many(
+    *, titles: dict[str, str], actor: AbstractBaseUser | None, monitor: bool = True
+) -> dict[str, tuple[Source, bool]]:
+    """source_get_or_create for many URLs at once (imports): `titles` maps normalised
+    URLs (source_url_clean) to titles. Outlets and sources are found and created in sets,
+    a few queries whatever the number; returns url -> (source, created). A new source is
+    due at once unless `monitor=False`."""
+    titles = {url: (title or "").strip() for url, title in titles.items()}
+    if any(len(title) > TITLE_MAX for title in titles.values()):
+        raise ValidationError({"title": f"Keep the title under {TITLE_MAX} characters."})
+    found = {s.url: s for s in Source.objects.filter(url__in=list(titles))}
+    for url, source in found.items():
+        title = titles[url]
+        if title and not source.title:
+            source.title = title
+            source.save(update_fields=["title"])
+    missing = [url for url in titles if url not in found]
+    if not missing:
+        return {url: (source, False) for url, source in found.items()}
+    perms.require(actor, perms.ADD_SOURCE)
+    domains = {url: domain_of(url) for url in missing}
+    outlets = {o.domain: o for o in Outlet.objects.filter(domain__in=set(domains.values()))}
+    new_outlets = []
+    for domain in sorted(set(domains.values()) - set(outlets)):
+        outlet = Outlet(name=domain, domain=domain)
+        outlet.full_clean(validate_unique=False, validate_constraints=False)
+        new_outlets.append(outlet)
+    now = timezone.now()
+    if new_outlets:  # another request may create one meanwhile: keep theirs
+        Outlet.objects.bulk_create(new_outlets, ignore_conflicts=True)
+        outlets = {o.domain: o for o in Outlet.objects.filter(domain__in=set(domains.values()))}
+    Source.objects.bulk_create(
+        [
+            Source(
+                url=url,
+                title=titles[url],
+                outlet=outlets[domains[url]],
+                added_by=actor,
+                next_check_at=now if monitor else None,
+            )
+            for url in missing
+        ],
+        ignore_conflicts=True,
+    )
+    result = {url: (source, False) for url, source in found.items()}
+    for source in Source.objects.filter(url__in=missing).select_related("outlet"):
+        result[source.url] = (source, True)
+    return result
 
 
 def source_get_or_create(
@@ -79,14 +151,7 @@ def source_get_or_create(
 
     Raises ValidationError with a clear message for a URL that cannot be a source.
     """
-    try:
-        normalised = normalize_url(url)
-    except ValidationError as exc:
-        raise ValidationError({"url": exc.messages}) from None
-    try:  # refused at link time, not first at the first check (FETCH_ALLOW_PRIVATE honoured)
-        check_url(normalised)
-    except FetchBlocked as exc:
-        raise ValidationError({"url": [f"This URL cannot be monitored: {exc.reason}"]}) from None
+    normalised = source_url_clean(url)
     title = (title or "").strip()
     if len(title) > TITLE_MAX:
         raise ValidationError({"title": f"Keep the title under {TITLE_MAX} characters."})

@@ -1,5 +1,7 @@
 """Shared fixtures: an analyst, an editor and an outsider (signed in, in no group)."""
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -21,6 +23,15 @@ from .sites import (  # noqa: F401 (the local web site's fixtures, for every tes
 def collected_static():
     """Production serves hashed static files from a manifest; tests render with it too."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """Each test its own cache keys in the shared Redis (public pages, rate counters):
+    a new KEY_PREFIX, so nothing cached by one test is read by another."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 template as usual."""
 
 from django import template
+from django.utils.dateparse import parse_datetime
 
 from claims.models import Claim, Evidence
 
@@ -21,6 +22,8 @@ FIELD_LABELS = {
     "note": "Note",
     "title": "Title",
     "url": "URL",
+    "quote_internal": "Internal quote",
+    "due_at": "Due",
 }
 CHOICE_LABELS = {
     "status": dict(Claim.Status.choices),
@@ -65,3 +68,9 @@ def stance_label(value: str) -> str:
 @register.filter
 def status_label(value: str) -> str:
     return CHOICE_LABELS["status"].get(value, value or "")
+
+
+@register.filter
+def iso_date(value):
+    """A datetime from the ISO text a payload keeps (for the `date` filter)."""
+    return parse_datetime(value) if isinstance(value, str) else value

@@ -90,7 +90,8 @@ def problems():
 
 @pytest.fixture
 def browser_user(chromium, live_server, problems):
-    """browser_user(user) -> a Playwright page logged in as `user` through the login form."""
+    """browser_user(user) -> a Playwright page logged in as `user` through the login form;
+    browser_user(None) -> an anonymous reader's page on the public index."""
     contexts = []
 
     def open_as(user, *, width: int = 1280, height: int = 900, javascript: bool = True):
@@ -120,6 +121,9 @@ def browser_user(chromium, live_server, problems):
             ),
         )
         page.on("pageerror", lambda exc: problems.console.append(f"{page.url}: {exc}"))
+        if user is None:
+            page.goto("/p/")
+            return page
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)

@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,7 @@ pytestmark = [
 
 
 def test_it_imports_emergent_with_the_exact_counts():
-    started = time.monotonic()
     report = import_claims(DATASET.read_bytes(), name="emergent.csv")
-    assert time.monotonic() - started < 60
     assert report.ok, report.errors[:5]
     assert report.rows == 2595
     assert Claim.objects.count() == 300

@@ -13,8 +13,15 @@ def test_it_acknowledges_late_and_requeues_when_a_worker_dies():
 
 
 def test_it_redelivers_only_after_the_longest_hold():
-    longest = settings.MONITOR_HARD_TIME_LIMIT + settings.MONITOR_RETRY_MAX_DELAY
+    longest = settings.MONITOR_HARD_TIME_LIMIT + settings.MONITOR_RETRY_LONGEST
     assert app.conf.broker_transport_options["visibility_timeout"] > longest
+
+
+def test_it_redoes_a_lost_batch_within_two_minutes():
+    """Issue 10, item 6: the visibility timeout was 750 s and kombu scanned every 100 s."""
+    options = app.conf.broker_transport_options
+    interval = options["unacked_restore_interval"] * options["unacked_restore_throttle"]
+    assert options["visibility_timeout"] + interval <= 120
 
 
 def test_it_bounds_a_batch_in_time():

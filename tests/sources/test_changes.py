@@ -57,3 +57,65 @@ def test_it_diffs_word_by_word():
     assert [(p.op, p.text.strip()) for p in parts if p.op != "equal"] == [("insert", "not")]
     summary = changes.diff_summary("a b c", "a x c")
     assert summary == {"removed": "b", "added": "x"}
+
+
+def _rebuild(parts, keep: str) -> str:
+    return "".join(p.text for p in parts if p.op in ("equal", keep))
+
+
+def test_it_diffs_paragraphs_then_words_and_keeps_both_texts():
+    before = "Title\n\nThe ministers will meet in Qingdao.\nNothing else.\nLast line here"
+    after = (
+        "Title\n\nThe ministers will not meet in Qingdao.\nNothing else.\nA new line\n"
+        "Last line here"
+    )
+    parts = word_diff(before, after)
+    assert [(p.op, p.text.strip()) for p in parts if p.op != "equal"] == [
+        ("insert", "not"),
+        ("insert", "A new line"),
+    ]
+    assert _rebuild(parts, "delete") == before
+    assert _rebuild(parts, "insert") == after
+
+
+def test_it_rebuilds_both_texts_from_any_diff():
+    import random
+
+    rng = random.Random(4)
+    words = ["the", "a", "minister", "said", "Qingdao", "not", "\n", "summit", "on"]
+    for _ in range(200):
+        before = " ".join(rng.choice(words) for _ in range(rng.randrange(0, 40)))
+        after = " ".join(rng.choice(words) for _ in range(rng.randrange(0, 40)))
+        parts = word_diff(before, after)
+        # equal runs carry the white space of the new text, as they always did
+        assert _rebuild(parts, "delete").split() == before.split()
+        assert _rebuild(parts, "insert").rstrip(" ") == after.rstrip(" ")
+        assert all(p.text for p in parts)
+        assert all(x.op != y.op for x, y in zip(parts, parts[1:], strict=False))
+
+
+def test_it_caps_the_work_of_a_huge_diff(monkeypatch):
+    """200,000 words rewritten in one paragraph: the capped block is shown whole,
+    in well under a second (difflib took minutes on such input)."""
+    import time
+
+    before = " ".join(f"w{i % 5000}" for i in range(200_000))
+    after = " ".join(f"w{(i * 7) % 5000}" for i in range(200_000))
+    started = time.perf_counter()
+    parts = word_diff("Head\n" + before + "\nTail", "Head\n" + after + "\nTail")
+    assert time.perf_counter() - started < 3
+    assert [p.op for p in parts] == ["equal", "delete", "insert", "equal"]
+    summary = changes.diff_summary(before, after)
+    assert len(summary["removed"]) <= 300 and len(summary["added"]) <= 300
+
+
+def test_it_keeps_word_alignment_below_the_cap(monkeypatch):
+    monkeypatch.setattr(changes, "DIFF_MAX_CELLS", 4)
+    parts = word_diff("a b c d e", "a x y z e")
+    assert [p.op for p in parts] == ["equal", "delete", "insert", "equal"]
+    monkeypatch.setattr(changes, "DIFF_MAX_CELLS", 1000)
+    parts = word_diff("a b c d e", "a b y d e")
+    assert [(p.op, p.text.strip()) for p in parts if p.op != "equal"] == [
+        ("delete", "c"),
+        ("insert", "y"),
+    ]

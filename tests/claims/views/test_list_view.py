@@ -1,6 +1,8 @@
 """The claim list: search, filters, sorts, counts, pagination and its fragment."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import selectors, services
@@ -177,3 +179,17 @@ def test_it_falls_back_to_substring_search_off_postgresql(analyst_client, make_c
     assert len(statements(analyst_client.get(URL, {"q": "Qingdao"}))) == 2
     assert len(statements(analyst_client.get(URL, {"q": "Quote 1 of claim 0"}))) == 1
     assert statements(analyst_client.get(URL, {"q": "nowhere"})) == []
+
+
+def test_it_never_counts_the_whole_list(analyst_client, make_claims):
+    """Pages read one row more than they show instead of a COUNT(*) over the table."""
+    make_claims(26, evidence=0)
+    with CaptureQueriesContext(connection) as queries:
+        response = analyst_client.get(URL, {"sort": "sources"})
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    body = response.content.decode()
+    assert "Claims 1–25" in body
+    assert 'rel="next"' in body
+    last = analyst_client.get(URL, {"page": 2}).content.decode()
+    assert "Claims 26–26" in last
+    assert 'rel="next"' not in last

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import public_views
+
+app_name = "public"
+urlpatterns = [
+    path("", public_views.index, name="index"),
+    path("feed/", public_views.feed, name="feed"),
+    path("<uuid:code>/", public_views.claim_page, name="claim"),
+    path("<uuid:code>/embed/", public_views.claim_embed, name="embed"),
+]
