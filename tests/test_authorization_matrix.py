@@ -38,6 +38,13 @@ A = "A"  # 401 (the API asks for credentials)
 # so a permitted write answers its validation error (400/422) or redirect (302), a refused
 # one 403; anonymous users are sent to log in (L) or, on the API, 401 (A).
 MATRIX: dict[tuple[str, str], tuple] = {
+    # Origins (issue 14): analysts and editors split and join.
+    ("claims:origin_split", "GET"): ("L", 403, 405, 405),
+    ("claims:origin_split", "POST"): ("L", 403, 302, 302),
+    ("claims:origin_join", "GET"): ("L", 403, 405, 405),
+    ("claims:origin_join", "POST"): ("L", 403, 422, 422),
+    ("api:origin_split", "POST"): ("A", 403, 200, 200),
+    ("api:origin_join", "POST"): ("A", 403, 400, 400),
     # The desk (issue 15): analysts and editors assign; editors publish. The public side
     # answers anyone alike: an unpublished claim is 404 for all.
     ("claims:assign", "GET"): ("L", 403, 405, 405),

@@ -34,6 +34,8 @@ NOT_TEXT = {
     "quote_internal": "decides whether the quote shows: test_public_pages checks it",
     "withdrawn_at": "a withdrawn claim has no public page at all",
     "search_vector": "words of the statement, context and quotes for search; never shown",
+    "origin": "the group a source belongs to (docs/origins.md); not on the public page yet",
+    "origin_pinned": "a flag: an analyst placed the source in its origin",
 }
 # Public fields that may be absent: the link date stands in for an unknown publication date.
 PUBLIC_BUT_OPTIONAL = {"claims.Evidence.added_at"}
