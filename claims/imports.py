@@ -343,6 +343,8 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
         return (values.get(column) or "").strip() if column else ""
 
     errors = []
+    if any("\x00" in get(name) for name in mapping.columns):
+        errors.append("the row contains a NUL character, which no field can hold")
     statement = " ".join(get("claim").split())
     if not statement:
         errors.append("the claim is empty")

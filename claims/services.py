@@ -208,6 +208,8 @@ def _clean_tags(tags: Iterable[str] | str) -> list[str]:
             continue
         if len(name) > TAG_MAX:
             raise ValidationError({"tags": f"Keep each tag under {TAG_MAX} characters."})
+        if "\x00" in name:
+            raise ValidationError({"tags": "A tag contains a NUL character; remove it."})
         if name not in names:
             names.append(name)
         if len(names) > TAGS_MAX:
