@@ -46,6 +46,7 @@ from sources.models import Capture
 
 from . import chain
 from .models import Claim, ClaimEvent
+from .selectors import event_record
 
 WACZ_VERSION = "1.1.1"
 WARC_PATH = "archive/data.warc.gz"
@@ -98,16 +99,7 @@ def build(claim: Claim, out) -> None:
     )
     event_rows = []
     for e in events:
-        rec = chain.record(
-            claim_code=codes[e.claim_id],
-            seq=e.seq,
-            kind=e.kind,
-            actor_id=e.actor_id,
-            created_at=e.created_at,
-            payload=e.payload,
-            source_id=e.source_id,
-            prev=e.prev_hash,
-        )
+        rec = event_record(e, codes[e.claim_id])
         event_rows.append(
             {
                 **rec,
