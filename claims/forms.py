@@ -10,11 +10,12 @@ from django.utils.dateparse import parse_datetime
 from claimwatch.forms import BoundedCharField
 from sources.models import URL_MAX
 
+from .import_jobs import HEAD_ROWS
 from .imports import (
     FIELDS,
-    MAX_BYTES,
     ColumnMapping,
     ImportFileError,
+    ImportLimits,
     check_date_format,
     read_table,
 )
@@ -287,12 +288,13 @@ class UploadForm(forms.Form):
         upload = data.get("file")
         if upload is None:
             return data
-        if upload.size > MAX_BYTES:
-            raise ValidationError(f"Keep the file under {MAX_BYTES // (1024 * 1024)} MB.")
-        content = upload.read()
+        limits = ImportLimits.page()
         options = {name: data.get(name, "") for name in ("delimiter", "encoding", "sheet")}
         try:
-            table = read_table(content, **options)
+            limits.check_size(upload.size)
+            content = upload.read()
+            # The first rows tell whether it reads; the worker reads it whole.
+            table = read_table(content, limits=limits, head=HEAD_ROWS, **options)
         except ImportFileError as exc:
             raise ValidationError(str(exc)) from None
         if not table.rows:

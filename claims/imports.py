@@ -22,6 +22,7 @@ the same statement) form one claim. The import is planned first and written seco
 import re
 import time
 import uuid
+from collections.abc import Callable
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,9 +39,17 @@ from sources.urlnorm import normalize_url
 
 from . import services
 from .models import CLAIMANT_MAX, STATEMENT_MAX, Claim, Evidence
-from .spreadsheets import MAX_BYTES, ImportFileError, Table, read_table
+from .spreadsheets import ImportFileError, ImportLimits, Table, read_table
 
-__all__ = ["MAX_BYTES", "ImportFileError", "Table", "import_claims", "read_table"]
+__all__ = ["ImportFileError", "ImportLimits", "Table", "import_claims", "read_table"]
+
+# The phases an import reports to its `progress` callback, with how far it is in each:
+# rows checked of the file's rows, then claims written of the claims planned.
+CHECKING = "checking"
+WRITING = "writing"
+# Rows checked between two progress reports.
+PROGRESS_EVERY = 250
+Progress = Callable[[str, int, int], None]
 
 # What a column can be mapped to, and the headers recognised for it without asking.
 FIELDS = {
@@ -210,6 +219,22 @@ class ImportReport:
     @property
     def committed(self) -> bool:
         return self.ok and not self.dry_run
+
+    def as_data(self, *, listed: int = 200) -> dict:
+        """The report as JSON data (kept with an import job): counts, the summary, and the
+        first `listed` errors and warnings as text with how many there are in all."""
+        return {
+            "summary": self.summary(),
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "seconds": round(self.seconds, 1),
+            "dialect": self.dialect,
+            "errors": [str(issue) for issue in self.errors[:listed]],
+            "errors_total": len(self.errors),
+            "warnings": [str(issue) for issue in self.warnings[:listed]],
+            "warnings_total": len(self.warnings),
+        }
 
     def summary(self) -> str:
         verb = "would create" if self.dry_run or not self.ok else "created"
@@ -467,6 +492,7 @@ def _write(
     *,
     actor: AbstractBaseUser | None,
     check: bool,
+    progress: Progress,
 ) -> None:
     ids = [p.first.external_id for p in planned if p.first.external_id]
     statements = [p.first.statement for p in planned if not p.first.external_id]
@@ -486,7 +512,8 @@ def _write(
             claim__in=[*existing_by_id.values(), *existing_by_text.values()]
         ).values_list("claim_id", "source__url", "stance")
     }
-    for plan in planned:
+    for done, plan in enumerate(planned):
+        progress(WRITING, done, len(planned))
         first = plan.first
         claim = (
             existing_by_id.get(first.external_id)
@@ -603,6 +630,10 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
+
+
 def preview(table: Table, mapping: ColumnMapping, *, limit: int = 5) -> list[dict]:
     """The first rows as the import reads them (dates parsed), each with its own errors,
     so a wrong date format or column shows before anything is imported."""
@@ -631,6 +662,7 @@ def import_claims(
     actor: AbstractBaseUser | None = None,
     dry_run: bool = False,
     check: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import a spreadsheet (see the module docstring); nothing is written unless it all is.
 
@@ -639,10 +671,17 @@ def import_claims(
     a guess from the headers; `verdicts` and `stances` are added to (and override) its
     value mappings. `name` is how verdict rationales cite the import. Raises
     ImportFileError when the file as a whole cannot be read.
+
+    `progress(phase, done, total)` is called as rows are checked (CHECKING) and claims
+    written (WRITING), last just before the commit; whatever it raises stops the import
+    and rolls back everything (a cancel, a time limit).
     """
+    progress = progress or _no_progress
     started = time.monotonic()
     report = ImportReport(name=name, dry_run=dry_run)
     table = data if isinstance(data, Table) else read_table(data)
+    if not table.complete:
+        raise ImportFileError("Only the first rows of this file were read: read it whole.")
     report.dialect = table.dialect
     mapping = mapping or ColumnMapping.guess(table.headers)
     mapping.verdicts.update({k.strip().lower(): v for k, v in (verdicts or {}).items()})
@@ -652,11 +691,17 @@ def import_claims(
     hint = _date_hint(table.rows, mapping)
     if hint:
         report.errors.append(hint)
-    cleaned = [_clean_row(line, values, mapping, report) for line, values in table.rows]
+    cleaned = []
+    for done, (line, values) in enumerate(table.rows):
+        if done % PROGRESS_EVERY == 0:
+            progress(CHECKING, done, report.rows)
+        cleaned.append(_clean_row(line, values, mapping, report))
+    progress(CHECKING, report.rows, report.rows)
     planned = _plan([row for row in cleaned if row is not None], report)
     if not report.errors:
         with transaction.atomic():
-            _write(planned, report, actor=actor, check=check)
+            _write(planned, report, actor=actor, check=check, progress=progress)
+            progress(WRITING, len(planned), len(planned))
             if report.errors or dry_run:
                 transaction.set_rollback(True)
     report.errors.sort(key=lambda issue: issue.line)

@@ -24,6 +24,10 @@ import command and the upload page alike:
 
 Every choice made is described in `Table.dialect`, which the command prints and the page
 shows, and each can be overridden (`delimiter`, `encoding`, `sheet`).
+
+What a reader takes is bounded before the work (`ImportLimits`): the file's bytes, and its
+rows, counted while reading so that a million-row file stops at the first row over the
+cap instead of filling memory. `head` reads only the first rows (the upload page's sample).
 """
 
 import codecs
@@ -35,15 +39,70 @@ from datetime import date, datetime, time, timedelta
 
 import clevercsv
 import python_calamine
+from django.conf import settings
 
-MAX_BYTES = 10 * 1024 * 1024
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # What clevercsv looks at: enough lines to see the pattern, little enough to stay fast.
 SNIFF_CHARS = 64 * 1024
+# Rows a sheet may have above its data (titles, a header over several rows) within a cap.
+TITLE_ROWS = 100
 
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read (format, encoding, no header, mapping)."""
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one way of importing takes: the page (editors' uploads, run by the worker) or
+    the command (an administrator's shell). None: no limit. From settings (IMPORT_*)."""
+
+    max_bytes: int
+    max_rows: int | None
+    max_seconds: float | None
+    # What to do with a file over a limit, said after the limit.
+    beyond: str
+
+    @classmethod
+    def page(cls) -> "ImportLimits":
+        return cls(
+            max_bytes=settings.IMPORT_PAGE_MAX_MB * 1024 * 1024,
+            max_rows=settings.IMPORT_PAGE_MAX_ROWS,
+            max_seconds=settings.IMPORT_PAGE_MAX_SECONDS,
+            beyond=(
+                "the import page takes no more. Split the file, or ask an administrator to "
+                f"run manage.py import_claims, which takes up to {settings.IMPORT_COMMAND_MAX_MB}"
+                " MB, any number of rows and any time"
+            ),
+        )
+
+    @classmethod
+    def command(cls) -> "ImportLimits":
+        return cls(
+            max_bytes=settings.IMPORT_COMMAND_MAX_MB * 1024 * 1024,
+            max_rows=None,
+            max_seconds=None,
+            beyond="split the file (IMPORT_COMMAND_MAX_MB sets the limit)",
+        )
+
+    def check_size(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise ImportFileError(
+                f"The file is {_megabytes(size)}, over {_megabytes(self.max_bytes)}: {self.beyond}."
+            )
+
+    def too_many_rows(self) -> ImportFileError:
+        return ImportFileError(f"The file has more than {self.max_rows:,} rows: {self.beyond}.")
+
+    def too_long(self, seconds: float) -> ImportFileError:
+        return ImportFileError(
+            f"It ran for {seconds:.0f} s, over the {self.max_seconds:.0f} s allowed, and was "
+            f"stopped; nothing was written: {self.beyond}."
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
 
 
 @dataclass
@@ -57,6 +116,25 @@ class Table:
     delimiter: str = ""
     sheet: str = ""
     sheets: list[str] = field(default_factory=list)
+    # False when only the first rows were read (`head`): more may follow.
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """Where reading stops: over `max_rows` rows is an error; `head` rows is enough."""
+
+    limits: ImportLimits
+    head: int | None
+
+    def full(self, kept: int) -> bool:
+        """Whether to stop before one more row, with `kept` non-empty rows under the header
+        read: True when `head` are enough; raises when one more is over the limit."""
+        if self.head is not None and kept >= self.head:
+            return True
+        if self.limits.max_rows is not None and kept >= self.limits.max_rows:
+            raise self.limits.too_many_rows()
+        return False
 
 
 def read_table(
@@ -65,12 +143,15 @@ def read_table(
     delimiter: str = "",
     encoding: str = "",
     sheet: str = "",
+    limits: ImportLimits | None = None,
+    head: int | None = None,
 ) -> Table:
-    """The header and rows of a CSV file or a workbook's sheet (see the module docstring)."""
+    """The header and rows of a CSV file or a workbook's sheet (see the module docstring),
+    within `limits` (default: the command's); with `head`, only that many rows."""
+    stop = _Stop(limits or ImportLimits.command(), head)
     if isinstance(data, str):
-        return _read_csv_text(data.removeprefix("\ufeff"), delimiter, "text")
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        return _read_csv_text(data.removeprefix("\ufeff"), delimiter, "text", stop)
+    stop.limits.check_size(len(data))
     if not data.strip():
         raise ImportFileError("The file is empty.")
     kind = _workbook_kind(data)
@@ -79,11 +160,11 @@ def read_table(
             raise ImportFileError(
                 f"This is a {kind} workbook: a workbook has no delimiter or encoding to give."
             )
-        return _read_workbook(data, kind, sheet)
+        return _read_workbook(data, kind, sheet, stop)
     if sheet:
         raise ImportFileError("Only a workbook (.xlsx, .xls, .ods) has sheets; this is CSV.")
     text, encoding_name = _decode(data, encoding)
-    return _read_csv_text(text, delimiter, encoding_name)
+    return _read_csv_text(text, delimiter, encoding_name, stop)
 
 
 def _workbook_kind(data: bytes) -> str:
@@ -159,7 +240,7 @@ def _detect_delimiter(text: str) -> str:
     return dialect.delimiter
 
 
-def _read_csv_text(text: str, delimiter: str, encoding_name: str) -> Table:
+def _read_csv_text(text: str, delimiter: str, encoding_name: str, stop: _Stop) -> Table:
     if not text.strip():
         raise ImportFileError("The file is empty.")
     if delimiter in ("\\t", "tab", "TAB"):
@@ -178,14 +259,17 @@ def _read_csv_text(text: str, delimiter: str, encoding_name: str) -> Table:
     )
     lines: list[tuple[int, list[str]]] = []
     line = 1
+    complete = True
     try:
         for values in reader:
-            lines.append((line, values))
+            if any(v.strip() for v in values):
+                if lines and stop.full(len(lines) - 1):
+                    complete = False
+                    break
+                lines.append((line, values))
             line = reader.line_num + 1
     except csv.Error as exc:
         raise ImportFileError(f"line {line}: the file is not valid CSV ({exc}).") from None
-    while lines and not any(v.strip() for v in lines[0][1]):
-        lines.pop(0)
     if not lines:
         raise ImportFileError("The file has no header row.")
     headers, rows = _table(lines[0][1], lines[1:])
@@ -197,13 +281,14 @@ def _read_csv_text(text: str, delimiter: str, encoding_name: str) -> Table:
         dialect=f"CSV, {encoding_name}, {name} separated ({how}), RFC 4180 quotes",
         encoding=encoding_name,
         delimiter=delimiter,
+        complete=complete,
     )
 
 
 # ---- workbooks ------------------------------------------------------------------------
 
 
-def _read_workbook(data: bytes, kind: str, sheet: str) -> Table:
+def _read_workbook(data: bytes, kind: str, sheet: str, stop: _Stop) -> Table:
     try:
         book = python_calamine.load_workbook(io.BytesIO(data))
         names = list(book.sheet_names)
@@ -215,7 +300,11 @@ def _read_workbook(data: bytes, kind: str, sheet: str) -> Table:
             )
         chosen = sheet or names[0]
         grid = book.get_sheet_by_name(chosen)
-        cells = grid.to_python(skip_empty_area=False)
+        # Within a cap, read no more rows than it allows plus room for titles and header.
+        cap = stop.head if stop.head is not None else stop.limits.max_rows
+        nrows = None if cap is None else cap + 1 + TITLE_ROWS
+        cells = grid.to_python(skip_empty_area=False, nrows=nrows)
+        unread = nrows is not None and grid.end is not None and grid.end[0] + 1 > nrows
         merged = list(grid.merged_cell_ranges or [])
     except ImportFileError:
         raise
@@ -238,7 +327,19 @@ def _read_workbook(data: bytes, kind: str, sheet: str) -> Table:
             if part and part not in parts:
                 parts.append(part)
         header.append(" ".join(parts))
-    rows = [(index + 1, row) for index, row in enumerate(values) if index >= start + header_rows]
+    rows = []
+    complete = True
+    for index in range(start + header_rows, len(values)):
+        if any(v.strip() for v in values[index]):
+            if stop.full(len(rows)):
+                complete = False
+                break
+            rows.append((index + 1, values[index]))
+    if unread and complete:
+        if stop.head is not None:
+            complete = False
+        else:  # more rows than the cap allows, even if some of them are blank
+            raise stop.limits.too_many_rows()
     headers, table_rows = _table(header, rows)
     rows_note = f"header in row {start + 1}" + (
         f"-{start + header_rows}" if header_rows > 1 else ""
@@ -251,6 +352,7 @@ def _read_workbook(data: bytes, kind: str, sheet: str) -> Table:
         dialect=f"{kind} workbook, sheet '{chosen}' ({chosen_how} of {len(names)}), {rows_note}",
         sheet=chosen,
         sheets=names,
+        complete=complete,
     )
 
 

@@ -13,6 +13,12 @@ urlpatterns = [
     path("export.json", export_views.export_json, name="export_json"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<str:token>/", import_views.import_review, name="import_review"),
+    path("import/<str:token>/jobs/<uuid:job_id>/", import_views.import_job, name="import_job"),
+    path(
+        "import/<str:token>/jobs/<uuid:job_id>/cancel/",
+        import_views.import_job_cancel,
+        name="import_job_cancel",
+    ),
     path("token/", api_token, name="api_token"),
     path("alerts/", alert_views.channel_list, name="alerts"),
     path("alerts/<uuid:code>/test/", alert_views.channel_test, name="alert_test"),

@@ -387,6 +387,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 55},
     },
 }
+# Spreadsheet imports (docs/import.md). The editors' page: files up to IMPORT_PAGE_MAX_MB
+# with up to IMPORT_PAGE_MAX_ROWS rows, each preview or import run by the worker stopped
+# after IMPORT_PAGE_MAX_SECONDS. `manage.py import_claims` takes files up to
+# IMPORT_COMMAND_MAX_MB, any number of rows, any time.
+IMPORT_PAGE_MAX_MB = envint("IMPORT_PAGE_MAX_MB", "10", minimum=1)
+IMPORT_PAGE_MAX_ROWS = envint("IMPORT_PAGE_MAX_ROWS", "20000", minimum=1)
+IMPORT_PAGE_MAX_SECONDS = envint("IMPORT_PAGE_MAX_SECONDS", "300", minimum=10)
+IMPORT_COMMAND_MAX_MB = envint("IMPORT_COMMAND_MAX_MB", "512", minimum=1)
 # Alert channels (claims.alerts): tries per message before giving up, and the longest
 # wait between two tries (the wait doubles from a minute up to it).
 ALERT_MAX_ATTEMPTS = envint("ALERT_MAX_ATTEMPTS", "8", minimum=1)
@@ -394,13 +402,15 @@ ALERT_MAX_BACKOFF_SECONDS = envint("ALERT_MAX_BACKOFF_SECONDS", "3600", minimum=
 
 # Django's cache: Redis when REDIS_URL is set; else files under var/cache/, which the
 # web server, the worker and beat share (a change made by the worker empties the cache
-# the web server reads). It holds the public pages and the public rate-limit counters.
+# the web server reads). It holds the public pages, the public rate-limit counters and
+# running imports' progress. CACHE_KEY_PREFIX keeps two installations on one Redis apart.
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "cw")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "cw",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
 else:
@@ -408,7 +418,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
-            "KEY_PREFIX": "cw",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
 # Public pages (/p/, claims.public_views): how long a cached page may live at most

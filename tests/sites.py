@@ -141,6 +141,8 @@ def worker(monitor_settings, tmp_path):
         "MONITOR_HOST_GAP_MS": "0",
         "MONITOR_RETRIES": "0",
         "FETCH_TOTAL_TIMEOUT": "20",
+        # The test's own cache keys (conftest.own_cache): progress and cancels pass there.
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(

@@ -135,6 +135,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("claims:import", "POST"): ("L", 403, 403, 422),
     ("claims:import_review", "GET"): ("L", 403, 403, 404),
     ("claims:import_review", "POST"): ("L", 403, 403, 404),
+    ("claims:import_job", "GET"): ("L", 403, 403, 404),
+    ("claims:import_job", "POST"): ("L", 405, 405, 405),
+    ("claims:import_job_cancel", "GET"): ("L", 405, 405, 405),
+    ("claims:import_job_cancel", "POST"): ("L", 403, 403, 404),
     ("claims:list", "GET"): ("L", 403, 200, 200),
     ("claims:list", "POST"): ("L", 403, 405, 405),
     ("claims:merge", "GET"): ("L", 403, 403, 200),
@@ -273,6 +277,8 @@ def kwargs_for(pattern: str, claim: Claim, source: Source) -> dict:
         kwargs["source_code"] = source.code
     if "<str:token>" in pattern:
         kwargs["token"] = "0" * 32
+    if "<uuid:job_id>" in pattern:
+        kwargs["job_id"] = uuid.UUID(int=1)  # no such import job: 404 for whoever may ask
     if "<str:sha256>" in pattern:
         kwargs["sha256"] = "0" * 64  # no such capture: 404 for whoever may ask
     if "<slug:name>" in pattern:

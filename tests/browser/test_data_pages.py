@@ -41,7 +41,12 @@ def test_an_analyst_watches_a_claim(browser_user, analyst, claim):
     assert not Watch.objects.exists()
 
 
-def test_an_editor_previews_and_imports_a_spreadsheet(browser_user, editor, tmp_path):
+# The worker runs previews and imports; the page polls it (the first job waits for the
+# worker to start).
+WORKER_TIMEOUT = 30_000
+
+
+def test_an_editor_previews_and_imports_a_spreadsheet(browser_user, editor, tmp_path, worker):
     upload = tmp_path / "tracker.csv"
     upload.write_text(CSV)
     page = browser_user(editor)
@@ -50,17 +55,20 @@ def test_an_editor_previews_and_imports_a_spreadsheet(browser_user, editor, tmp_
     page.get_by_role("button", name="Upload and map columns").click()
     expect(page.get_by_role("heading", name="Import tracker.csv")).to_be_visible()
     page.get_by_role("button", name="Preview (dry run)").click()
-    expect(page.get_by_text("would create 1 claims")).to_be_visible()
+    expect(page.get_by_text("would create 1 claims")).to_be_visible(timeout=WORKER_TIMEOUT)
     expect(page.get_by_text("line 3: the same article as line 2")).to_be_visible()
     assert not Claim.objects.exists()
     page.get_by_role("button", name="Import", exact=True).click()
-    page.wait_for_url("**/claims/")
+    page.wait_for_url("**/claims/", timeout=WORKER_TIMEOUT)
+    expect(page.get_by_text("Imported tracker.csv: 2 rows: created 1 claims")).to_be_visible()
     claim = Claim.objects.get(external_id="c1")
     assert claim.status == "denied"
     assert claim.evidence.count() == 1
 
 
-def test_an_editor_gives_the_date_format_and_sees_the_dates_as_read(browser_user, editor, tmp_path):
+def test_an_editor_gives_the_date_format_and_sees_the_dates_as_read(
+    browser_user, editor, tmp_path, worker
+):
     upload = tmp_path / "export.csv"
     upload.write_bytes(spreadsheet_corpus.google_sheets_csv())
     page = browser_user(editor)
@@ -72,7 +80,7 @@ def test_an_editor_gives_the_date_format_and_sees_the_dates_as_read(browser_user
     page.get_by_role("textbox", name="Date format").fill("%m/%d/%y")
     page.get_by_role("button", name="Preview (dry run)").click()
     expect(page.locator("table.parsed time").first).to_have_text("2025-06-24T00:00:00+00:00")
-    expect(page.get_by_text("would create 3 claims")).to_be_visible()
+    expect(page.get_by_text("would create 3 claims")).to_be_visible(timeout=WORKER_TIMEOUT)
     page.get_by_role("button", name="Import", exact=True).click()
-    page.wait_for_url("**/claims/")
+    page.wait_for_url("**/claims/", timeout=WORKER_TIMEOUT)
     assert Claim.objects.get(claimant="Le Matin").first_seen_at.date().isoformat() == "2017-02-03"

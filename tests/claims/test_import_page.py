@@ -37,7 +37,7 @@ def mapping(**extra) -> dict:
     }
 
 
-def test_it_uploads_maps_previews_and_imports(editor_client):
+def test_it_uploads_maps_previews_and_imports(editor_client, run_import_jobs):
     response = upload(editor_client)
     assert response.status_code == 302
     review_url = response["Location"]
@@ -51,14 +51,29 @@ def test_it_uploads_maps_previews_and_imports(editor_client):
     stances = re.search(r'<textarea name="stances"[^>]*>(.*?)</textarea>', page, re.S)[1]
     assert stances.split() == ["pro", "=", "con", "="]
 
-    preview = editor_client.post(review_url, mapping(action="preview"))
-    assert preview.status_code == 200
-    assert "would create 1 claims" in preview.content.decode()
-    assert 'value="import"' in preview.content.decode()
+    # The preview is the worker's: the page says it waits for it, then shows its report.
+    started = editor_client.post(review_url, mapping(action="preview"))
+    assert started.status_code == 302
+    waiting = editor_client.get(review_url).content.decode()
+    assert "Waiting for the worker to take it." in waiting
+    assert 'hx-trigger="every 1s"' in waiting
+    assert 'value="import"' not in waiting
+    assert run_import_jobs() == ["done"]
+    preview = editor_client.get(review_url).content.decode()
+    assert "Preview: nothing written yet" in preview
+    assert "would create 1 claims" in preview
+    assert 'value="import"' in preview
+    assert 'hx-trigger="every 1s"' not in preview
+    # The form keeps the mapping the preview ran with.
+    assert "pro = supports" in preview
     assert not Claim.objects.exists()
 
-    done = editor_client.post(review_url, mapping(action="import"))
-    assert done.status_code == 302
+    assert editor_client.post(review_url, mapping(action="import")).status_code == 302
+    assert run_import_jobs() == ["done"]
+    done = editor_client.get(review_url)
+    assert done.status_code == 302 and done["Location"] == reverse("claims:list")
+    listed = editor_client.get(done["Location"]).content.decode()
+    assert "Imported tracker.csv: 2 rows: created 1 claims" in listed
     claim = Claim.objects.get(external_id="r1")
     assert claim.status == "confirmed"
     assert dict(Evidence.objects.values_list("source__url", "stance")) == {
@@ -69,12 +84,14 @@ def test_it_uploads_maps_previews_and_imports(editor_client):
     assert editor_client.get(review_url).status_code == 404
 
 
-def test_it_shows_row_errors_and_imports_nothing(editor_client):
+def test_it_shows_row_errors_and_imports_nothing(editor_client, run_import_jobs):
     review_url = upload(editor_client)["Location"]
-    response = editor_client.post(review_url, mapping(stances="pro = supports", action="import"))
-    assert response.status_code == 422
-    page = response.content.decode()
+    editor_client.post(review_url, mapping(stances="pro = supports", action="import"))
+    assert run_import_jobs() == ["done"]
+    page = editor_client.get(review_url).content.decode()
+    assert "Errors: nothing was imported" in page
     assert "line 3: the stance &#x27;con&#x27; is not mapped" in page
+    assert 'value="import"' not in page
     assert not Claim.objects.exists()
 
 
@@ -135,7 +152,7 @@ def test_it_forgets_uploads_nobody_imported_within_a_day(editor_client):
     import os
     import time
 
-    from claims.import_views import IMPORT_DIR
+    from claims.import_jobs import IMPORT_DIR
 
     first = upload(editor_client)["Location"]
     old = IMPORT_DIR / (first.rstrip("/").rsplit("/", 1)[1] + ".upload")
@@ -146,7 +163,7 @@ def test_it_forgets_uploads_nobody_imported_within_a_day(editor_client):
     assert editor_client.get(first).status_code == 404
 
 
-def test_it_reads_a_workbooks_named_sheet_and_maps_its_columns(editor_client):
+def test_it_reads_a_workbooks_named_sheet_and_maps_its_columns(editor_client, run_import_jobs):
     ods = SimpleUploadedFile("tracker.ods", corpus.libreoffice_ods())
     response = editor_client.post(reverse("claims:import"), {"file": ods})
     assert response.status_code == 422
@@ -172,6 +189,7 @@ def test_it_reads_a_workbooks_named_sheet_and_maps_its_columns(editor_client):
         "action": "import",
     }
     assert editor_client.post(review_url, form).status_code == 302
+    assert run_import_jobs() == ["done"]
     assert sorted(Claim.objects.values_list("claimant", flat=True)) == [
         "",
         "Le Matin",

@@ -1,6 +1,7 @@
 """manage.py import_claims FILE: import claims, evidence and verdicts from a spreadsheet
 (CSV in any common dialect, .xlsx, .xls, .ods)."""
 
+import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -10,6 +11,7 @@ from claims.imports import (
     FIELDS,
     ColumnMapping,
     ImportFileError,
+    ImportLimits,
     check_date_format,
     import_claims,
     read_table,
@@ -92,11 +94,27 @@ class Command(BaseCommand):
             help="Import as this user (their permissions apply); default: the system.",
         )
 
+    # A long import says how far it is, on stderr, every this many seconds.
+    PROGRESS_EVERY = 5.0
+    _last_progress = 0.0
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self._last_progress:
+            self._last_progress = now
+        elif now - self._last_progress >= self.PROGRESS_EVERY:
+            self._last_progress = now
+            self.stderr.write(f"{phase}: {done:,} of {total:,}")
+
     def handle(self, *args, file: Path, **options):
+        limits = ImportLimits.command()
         try:
+            limits.check_size(file.stat().st_size)
             data = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from None
         actor = None
         if options["username"]:
             actor = get_user_model().objects.filter(username=options["username"]).first()
@@ -108,7 +126,9 @@ class Command(BaseCommand):
                 delimiter=options["delimiter"],
                 encoding=options["encoding"],
                 sheet=options["sheet"],
+                limits=limits,
             )
+            del data
             self.stdout.write(f"Read as: {table.dialect}")
             mapping = ColumnMapping.guess(table.headers)
             mapping.columns.update(_pairs(options["map"], "--map"))
@@ -124,6 +144,7 @@ class Command(BaseCommand):
                 actor=actor,
                 dry_run=options["dry_run"],
                 check=options["check"],
+                progress=self._progress,
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
