@@ -34,6 +34,7 @@ import codecs
 import csv
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -120,12 +121,14 @@ class Table:
     complete: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Stop:
-    """Where reading stops: over `max_rows` rows is an error; `head` rows is enough."""
+    """Where reading stops: over `max_rows` rows is an error; `head` rows is enough.
+    `line` is the line being read, for messages."""
 
     limits: ImportLimits
     head: int | None
+    line: int = 1
 
     def full(self, kept: int) -> bool:
         """Whether to stop before one more row, with `kept` non-empty rows under the header
@@ -150,9 +153,11 @@ def read_table(
     within `limits` (default: the command's); with `head`, only that many rows."""
     stop = _Stop(limits or ImportLimits.command(), head)
     if isinstance(data, str):
-        return _read_csv_text(data.removeprefix("\ufeff"), delimiter, "text", stop)
+        text = data.removeprefix("\ufeff")
+        lines = io.StringIO(text, newline="")
+        return _read_csv_lines(lines, text, delimiter, "text", stop, whole=True)
     stop.limits.check_size(len(data))
-    if not data.strip():
+    if not data or data.isspace():
         raise ImportFileError("The file is empty.")
     kind = _workbook_kind(data)
     if kind:
@@ -163,8 +168,7 @@ def read_table(
         return _read_workbook(data, kind, sheet, stop)
     if sheet:
         raise ImportFileError("Only a workbook (.xlsx, .xls, .ods) has sheets; this is CSV.")
-    text, encoding_name = _decode(data, encoding)
-    return _read_csv_text(text, delimiter, encoding_name, stop)
+    return _read_csv(data, delimiter, encoding, stop)
 
 
 def _workbook_kind(data: bytes) -> str:
@@ -187,50 +191,76 @@ def _workbook_kind(data: bytes) -> str:
 # ---- CSV ------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, encoding: str) -> tuple[str, str]:
+def _decoding(data: bytes, encoding: str) -> tuple[str, str]:
+    """The codec that reads the file's text (dropping a BOM), and how it was told."""
     if encoding:
         try:
             codec = codecs.lookup(encoding)
         except LookupError:
             raise ImportFileError(f"Unknown encoding '{encoding}'.") from None
-        try:
-            text = data.decode(codec.name)
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(
-                f"The file is not {encoding} (byte {exc.start}): check the encoding."
-            ) from None
-        return text.removeprefix("\ufeff"), f"{codec.name} (given)"
+        name = "utf-8-sig" if codec.name == "utf-8" else codec.name
+        return name, f"{codec.name} (given)"
     if data.startswith(codecs.BOM_UTF8):
-        return _strict(data[3:], "utf-8"), "UTF-8 with BOM"
+        return "utf-8-sig", "UTF-8 with BOM"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(data, "utf-16"), "UTF-16 with BOM"
+        return "utf-16", "UTF-16 with BOM"
     zeros_even, zeros_odd = data[:4096:2].count(0), data[1:4096:2].count(0)
     half = len(data[:4096]) // 4
     if zeros_odd > half and not zeros_even:
-        return _strict(data, "utf-16-le"), "UTF-16 little-endian, no BOM"
+        return "utf-16-le", "UTF-16 little-endian, no BOM"
     if zeros_even > half and not zeros_odd:
-        return _strict(data, "utf-16-be"), "UTF-16 big-endian, no BOM"
+        return "utf-16-be", "UTF-16 big-endian, no BOM"
+    return "utf-8", "UTF-8"
+
+
+def _not_this_encoding(data: bytes, codec: str, given: bool) -> Exception:
+    """The error for a file that does not decode, naming the first bad byte and its line
+    (decoding again: the stream decodes ahead of the line being read)."""
     try:
-        return data.decode("utf-8"), "UTF-8"
+        data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"The file is not UTF-8 (byte {exc.start} is 0x{data[exc.start]:02x}). Name its "
-            "encoding: a CSV saved by Excel on Windows as plain 'CSV' is usually cp1252 "
-            "(--encoding cp1252, or the Encoding field); or save it as 'CSV UTF-8'."
-        ) from None
+        line = data[: exc.start].decode(codec, errors="replace").count("\n") + 1
+        where = f"line {line} has the byte 0x{data[exc.start]:02x}"
+    else:  # cannot happen: the stream did not decode
+        where = "somewhere"
+    if given:
+        return ImportFileError(f"The file is not {codec} ({where}): check the encoding.")
+    if codec == "utf-8":
+        return ImportFileError(
+            f"The file is not UTF-8 ({where}). Name its encoding: a CSV saved by Excel on "
+            "Windows as plain 'CSV' is usually cp1252 (--encoding cp1252, or the Encoding "
+            "field); or save it as 'CSV UTF-8'."
+        )
+    return ImportFileError(f"The file is not valid {codec} ({where}).")
 
 
-def _strict(data: bytes, encoding: str) -> str:
+def _read_csv(data: bytes, delimiter: str, encoding: str, stop: _Stop) -> Table:
+    """Decode as the file is read, line by line: a file's text is never held whole (a
+    str of it, and csv's copy of that, would be several times the file)."""
+    codec, encoding_name = _decoding(data, encoding)
+    # The sample clevercsv looks at; an incomplete last character is left for later.
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(f"The file is not valid {encoding} (byte {exc.start}).") from None
+        sample = decoder.decode(data[: SNIFF_CHARS * 4], final=len(data) <= SNIFF_CHARS * 4)
+    except UnicodeDecodeError:
+        raise _not_this_encoding(data, codec, bool(encoding)) from None
+    if not sample.strip() and len(data) <= SNIFF_CHARS * 4:
+        raise ImportFileError("The file is empty.")
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=codec, errors="strict", newline="")
+    try:
+        return _read_csv_lines(
+            stream, sample, delimiter, encoding_name, stop, whole=len(data) <= SNIFF_CHARS * 4
+        )
+    except UnicodeDecodeError:
+        raise _not_this_encoding(data, codec, bool(encoding)) from None
 
 
-def _detect_delimiter(text: str) -> str:
-    sample = text[:SNIFF_CHARS]
-    if len(text) > SNIFF_CHARS and "\n" in sample:
-        sample = sample[: sample.rindex("\n") + 1]
+def _detect_delimiter(sample: str, whole: bool) -> str:
+    """The delimiter of the file's first SNIFF_CHARS (whole lines, unless that is all)."""
+    if not whole or len(sample) > SNIFF_CHARS:
+        sample = sample[:SNIFF_CHARS]
+        if "\n" in sample:
+            sample = sample[: sample.rindex("\n") + 1]
     try:
         dialect = clevercsv.Detector().detect(sample, delimiters=list(DELIMITERS))
     except Exception:  # clevercsv gives up on text it cannot score; the default stands
@@ -240,39 +270,47 @@ def _detect_delimiter(text: str) -> str:
     return dialect.delimiter
 
 
-def _read_csv_text(text: str, delimiter: str, encoding_name: str, stop: _Stop) -> Table:
-    if not text.strip():
+def _read_csv_lines(
+    lines: Iterable[str],
+    sample: str,
+    delimiter: str,
+    encoding_name: str,
+    stop: _Stop,
+    *,
+    whole: bool,
+) -> Table:
+    """Read CSV records from `lines`; `sample` is their beginning (all of them if `whole`)."""
+    if not sample.strip():
         raise ImportFileError("The file is empty.")
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
     if delimiter and len(delimiter) != 1:
         raise ImportFileError(f"The delimiter must be one character, not '{delimiter}'.")
     how = "given" if delimiter else "detected"
-    delimiter = delimiter or _detect_delimiter(text)
+    delimiter = delimiter or _detect_delimiter(sample, whole)
     reader = csv.reader(
-        io.StringIO(text, newline=""),
+        lines,
         delimiter=delimiter,
         quotechar='"',
         doublequote=True,
         quoting=csv.QUOTE_MINIMAL,
         strict=False,
     )
-    lines: list[tuple[int, list[str]]] = []
-    line = 1
+    kept: list[tuple[int, list[str]]] = []
     complete = True
     try:
         for values in reader:
             if any(v.strip() for v in values):
-                if lines and stop.full(len(lines) - 1):
+                if kept and stop.full(len(kept) - 1):
                     complete = False
                     break
-                lines.append((line, values))
-            line = reader.line_num + 1
+                kept.append((stop.line, values))
+            stop.line = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportFileError(f"line {line}: the file is not valid CSV ({exc}).") from None
-    if not lines:
+        raise ImportFileError(f"line {stop.line}: the file is not valid CSV ({exc}).") from None
+    if not kept:
         raise ImportFileError("The file has no header row.")
-    headers, rows = _table(lines[0][1], lines[1:])
+    headers, rows = _table(kept[0][1], kept[1:])
     name = DELIMITERS.get(delimiter, repr(delimiter))
     return Table(
         headers=headers,

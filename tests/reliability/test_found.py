@@ -1,7 +1,8 @@
 """Issue 10, "Found": one test (or a few) per item, each failing without its fix.
 
-Items 3 (import preview as a task) is not done here; items 5 and 6 are also proved against
-real processes in test_faults.py (slow).
+Item 3 (the import preview as a task, with caps) is proved in
+tests/claims/test_import_jobs.py; items 5 and 6 also against real processes in
+test_faults.py (slow).
 """
 
 import csv
