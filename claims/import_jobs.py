@@ -61,6 +61,8 @@ PHASES = {
     CHECKING: "Checking rows",
     WRITING: "Writing claims",
 }
+# A preview writes too, to see what the database says, and rolls it all back.
+PREVIEW_PHASES = {**PHASES, WRITING: "Trying the writes (all rolled back)"}
 NOT_QUEUED = (
     "The task queue is not answering, so this could not start; nothing was written. "
     "Try again in a minute, or tell whoever runs Claimwatch."
@@ -88,9 +90,9 @@ class JobProgress:
     total: int
     at: float  # time.time() of the report
 
-    @property
-    def label(self) -> str:
-        return PHASES.get(self.phase, self.phase)
+    def label(self, kind: str) -> str:
+        phases = PREVIEW_PHASES if kind == ImportJob.Kind.PREVIEW else PHASES
+        return phases.get(self.phase, self.phase)
 
     @property
     def percent(self) -> int:

@@ -125,6 +125,7 @@ def _job_context(job: ImportJob | None, token: str) -> dict:
     return {
         "job": job,
         "progress": progress,
+        "phase": progress.label(job.kind) if progress else "",
         "stalled": stalled,
         "active": bool(job) and not job.finished and not stalled,
         "report": job.report if job and job.report else None,

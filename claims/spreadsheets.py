@@ -86,6 +86,14 @@ class ImportLimits:
             beyond="split the file (IMPORT_COMMAND_MAX_MB sets the limit)",
         )
 
+    @property
+    def size_text(self) -> str:
+        return _megabytes(self.max_bytes)
+
+    @property
+    def rows_text(self) -> str:
+        return "any number of" if self.max_rows is None else f"{self.max_rows:,}"
+
     def check_size(self, size: int) -> None:
         if size > self.max_bytes:
             raise ImportFileError(
