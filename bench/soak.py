@@ -6,7 +6,7 @@ piece of evidence (API), set a verdict (API, with the version it read: a 409 is 
 refusal, not an error). Counted: requests by kind, errors (5xx or no answer), latencies;
 afterwards every 201 evidence must be in the database and every 200 verdict on the
 timeline (no lost writes). Memory (RSS) of the web server and of the worker (with its
-children) is sampled every 10 s.
+children) is sampled every 10 s. The processes' logs are kept in var/soak/.
 
     .venv/bin/python bench/soak.py --minutes 10 --users 20
 """
@@ -31,7 +31,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.update(DEBUG="false", SECURE_SSL_REDIRECT="false", SECURE_COOKIES="false")
 os.environ.setdefault("CLAIMWATCH_VAR_DIR", str(ROOT / "var" / "soak"))
 
-from tests.reliability.stack import Stack  # noqa: E402
+from tests.reliability.stack import Stack, wait_for  # noqa: E402
 
 SETUP = """
 from django.contrib.auth.models import Group, User
@@ -90,8 +90,27 @@ def main():
             "shell", "-c", SETUP.format(users=args.users, page=stack.page(""))
         ).splitlines()
         tokens, codes = out[-2].split(), out[-1].split()
-        stack.web()
-        stack.worker()
+        # The Procfile's web server (gunicorn, gunicorn.conf.py), not Stack.web()'s runserver:
+        # the soak is against the production server.
+        stack.start(
+            "web",
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "claimwatch.wsgi",
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{stack.web_port}",
+            ],
+        )
+        wait_for(lambda: stack.http("GET", "/accounts/login/")[0] == 200, 60, "the web server")
+        worker = stack.worker()
+        # The first RSS sample is taken once the pool's child is forked (else 8 MB).
+        wait_for(
+            lambda: Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().strip(),
+            60,
+            "the worker's pool",
+        )
         stack.beat()
         stats = defaultdict(list)
         errors = Counter()
@@ -231,12 +250,20 @@ def main():
                     f"RSS {name}: start {values[0] // 1024} MB, max {max(values) // 1024} MB,"
                     f" end {values[-1] // 1024} MB ({len(values)} samples)"
                 )
+                print(f"  each minute (MB): {' '.join(str(v // 1024) for v in values[::6])}")
+        for name in ("web", "worker", "beat"):
+            log = (stack.tmp / f"{name}.log").read_text(errors="replace")
+            print(f"{name} log: {log.count('Traceback')} tracebacks")
         lost = len(created) != saved or verdicts[200] != verdict_events
         ok = not errors and not lost and not dup_snapshots
         print("OK" if ok else "FAILED")
         return 0 if ok else 1
     finally:
         stack.close()
+        logs = Path(os.environ["CLAIMWATCH_VAR_DIR"])  # kept for reading after the run
+        logs.mkdir(parents=True, exist_ok=True)
+        for log in stack.tmp.glob("*.log"):
+            shutil.copy(log, logs / log.name)
         shutil.rmtree(stack.tmp, ignore_errors=True)
 
 
