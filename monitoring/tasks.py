@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -34,7 +35,20 @@ log = logging.getLogger(__name__)
 )
 def check_sources(source_ids: list[int], attempt: int = 0) -> dict:
     """Check a batch of sources; queue one retry batch for the transient failures."""
-    report = checks.check_batch(source_ids, attempt=attempt)
+    try:
+        report = checks.check_batch(source_ids, attempt=attempt)
+    except SoftTimeLimitExceeded:
+        # More than one batch can do in its time (first captures of many new sources on
+        # a busy machine, after the fetching deadline): check it again now as two
+        # halves, rather than leave its sources leased for LEASE. What was written
+        # already is not written twice (the conditional updates of monitoring.checks).
+        log.warning("A batch of %d sources ran out of time; split in two", len(source_ids))
+        if len(source_ids) < 2:
+            raise
+        half = len(source_ids) // 2
+        check_sources.delay(source_ids[:half], attempt)
+        check_sources.delay(source_ids[half:], attempt)
+        return {"checked": 0, "retry": 0, "split": len(source_ids)}
     if report.retry_ids:
         countdown = checks.retry_delay(attempt).total_seconds()
         check_sources.apply_async(

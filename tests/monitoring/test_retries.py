@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from celery.exceptions import SoftTimeLimitExceeded
 
 from claimwatch.celery import app
 from monitoring import tasks
@@ -45,3 +46,33 @@ def test_it_queues_one_delayed_retry_for_the_transient_failures(make_source, sit
         assert Source.objects.get(pk=gone.pk).state == Source.State.GONE
     finally:
         app.control.purge()
+
+
+@pytest.mark.django_db
+def test_a_batch_out_of_time_is_checked_again_as_two_halves(monkeypatch, make_source, site):
+    """The worker raises SoftTimeLimitExceeded in a batch that runs out of time; until the
+    halves fit, each is split again, and every source is checked once in the end."""
+    sources = [make_source(f"/page-{i}", body=f"Page {i}") for i in range(5)]
+    ids = [source.pk for source in sources]
+    real_check = tasks.checks.check_batch
+    fits = 2  # sources a batch can check within its time, here
+
+    def check_batch(source_ids, **kwargs):
+        if len(source_ids) > fits:
+            raise SoftTimeLimitExceeded
+        return real_check(source_ids, **kwargs)
+
+    queued = []
+    monkeypatch.setattr(tasks.checks, "check_batch", check_batch)
+    monkeypatch.setattr(tasks.check_sources, "delay", lambda *args: queued.append(args))
+    assert tasks.check_sources.run(ids) == {"checked": 0, "retry": 0, "split": 5}
+    checked = []
+    while queued:
+        batch, attempt = queued.pop(0)
+        if tasks.check_sources.run(batch, attempt)["checked"]:
+            checked.extend(batch)
+    assert sorted(checked) == sorted(ids)
+    assert all(s.last_checked_at for s in Source.objects.filter(pk__in=ids))
+    with pytest.raises(SoftTimeLimitExceeded):  # one source over the time: nothing to split
+        fits = 0
+        tasks.check_sources.run(ids[:1])
