@@ -46,6 +46,7 @@ IMPORT_DIR = settings.VAR_DIR / "imports"
 # they read. The worker reads it whole.
 HEAD_ROWS = 200
 UPLOAD_KEEP_SECONDS = 24 * 3600
+JOBS_KEEP = timedelta(days=30)
 RUN_IMPORT = "claims.tasks.run_import"
 READING = "reading"
 # A running job reports at least this often (reading a file at the page's size limit
@@ -108,8 +109,8 @@ def upload_path(token: str) -> Path:
 
 def upload_store(token: str, data: bytes) -> None:
     """Write the upload whole or not at all: a temporary file renamed into place, removed
-    when the disk is full or read-only (OSError, raised on). Uploads older than a day
-    are forgotten."""
+    when the disk is full or read-only (OSError, raised on). Uploads older than a day,
+    and jobs older than JOBS_KEEP, are forgotten (the timeline keeps what was imported)."""
     part = IMPORT_DIR / f"{token}.part"
     try:
         IMPORT_DIR.mkdir(parents=True, exist_ok=True)
@@ -125,6 +126,7 @@ def upload_store(token: str, data: bytes) -> None:
     for path in IMPORT_DIR.glob("*.upload"):
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
+    ImportJob.objects.filter(created_at__lt=timezone.now() - JOBS_KEEP).delete()
 
 
 # ---- jobs -----------------------------------------------------------------------------

@@ -225,6 +225,14 @@ def test_a_job_the_broker_refuses_says_so_instead_of_waiting(editor_client, monk
     assert editor_client.post(review_url, {**FORM, "action": "preview"}).status_code == 302
 
 
+def test_jobs_are_forgotten_after_a_month_when_a_file_is_uploaded(editor_client):
+    start(editor_client, csv_rows(3))
+    ImportJob.objects.update(created_at=timezone.now() - timedelta(days=31))
+    start(editor_client, csv_rows(4))
+    assert ImportJob.objects.count() == 1
+    assert ImportJob.objects.get().created_at > timezone.now() - timedelta(minutes=5)
+
+
 def test_jobs_are_their_owners(editor_client, client, make_user):
     review_url = start(editor_client, csv_rows(3))
     job = ImportJob.objects.get()
