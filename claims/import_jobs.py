@@ -189,11 +189,11 @@ def job_stalled(job: ImportJob, progress: JobProgress | None, now: datetime) -> 
     return now - last > STALLED_AFTER
 
 
-def job_active(job: ImportJob | None, now: datetime) -> bool:
+def job_active(job: ImportJob | None, progress: JobProgress | None, now: datetime) -> bool:
     """Whether a job still holds its upload: queued, or running and reporting."""
     if job is None or job.finished:
         return False
-    return not job_stalled(job, job_progress(job), now)
+    return not job_stalled(job, progress, now)
 
 
 def job_cancel(*, job: ImportJob, actor: AbstractBaseUser) -> ImportJob:

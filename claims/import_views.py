@@ -127,7 +127,7 @@ def _job_context(job: ImportJob | None, token: str) -> dict:
         "progress": progress,
         "phase": progress.label(job.kind) if progress else "",
         "stalled": stalled,
-        "active": bool(job) and not job.finished and not stalled,
+        "active": import_jobs.job_active(job, progress, now),
         "report": job.report if job and job.report else None,
         "can_import": bool(
             job
@@ -158,7 +158,7 @@ def import_review(request, token):
     """Map the columns, start a preview or the import, and follow it."""
     name, options = _upload(request, token)
     job = import_jobs.job_latest(upload=token, owner=request.user)
-    if job and job.report and job.report.get("committed"):
+    if job and job.committed:
         return _imported(request, job, token)
     try:
         data = import_jobs.upload_path(token).read_bytes()
@@ -187,7 +187,8 @@ def import_review(request, token):
             except ImportFileError as exc:
                 form.add_error(None, str(exc))
             else:
-                if import_jobs.job_active(job, timezone.now()):
+                progress = import_jobs.job_progress(job) if job else None
+                if import_jobs.job_active(job, progress, timezone.now()):
                     form.add_error(None, BUSY.format(kind=job.get_kind_display().lower()))
                     status = 409
                 else:
@@ -212,7 +213,6 @@ def import_review(request, token):
         "rows": len(table.rows),
         "complete": table.complete,
         "head_rows": HEAD_ROWS,
-        "limits": limits,
         "sample": [[row.get(h, "") for h in table.headers] for _, row in table.rows[:5]],
         "dialect": table.dialect,
         "parsed": preview(table, mapping),
@@ -237,7 +237,7 @@ def import_job(request, token, job_id):
     job = _own_job(request, token, job_id)
     if not request.htmx:
         return redirect("claims:import_review", token=token)
-    if job.report and job.report.get("committed"):
+    if job.committed:
         _imported(request, job, token)
         return HttpResponseClientRedirect(reverse("claims:list"))
     return _job_part(request, job, token)

@@ -573,3 +573,8 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
+
+    @property
+    def committed(self) -> bool:
+        """An import that ran to the end and wrote its claims."""
+        return bool(self.report and self.report.get("committed"))
