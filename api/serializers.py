@@ -1,6 +1,6 @@
 """What the API reads and writes. Output serializers are read-only views of the models;
 input serializers only parse: every write goes through the services (claims, sources,
-monitoring)."""
+monitoring, publishing)."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -17,20 +17,21 @@ from claims.models import (
     STATEMENT_MAX,
     TAG_MAX,
     TAGS_MAX,
-    Assignment,
     Claim,
     ClaimEvent,
     Evidence,
 )
 from claims.selectors import (
     SORTS,
-    claim_assignments,
     claim_evidence,
     claim_origins,
     origin_counts,
     outlet_record,
     outlet_record_by_quarter,
 )
+from desk.models import Assignment
+from desk.selectors import claim_assignments
+from publishing.exports import public_path
 from sources.models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source
 
 # ---- output ----------------------------------------------------------------------
@@ -319,7 +320,7 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
         if not claim.is_published:
             return None
         request = self.context.get("request")
-        path = claim.get_public_url()
+        path = public_path(claim)
         return request.build_absolute_uri(path) if request else path
 
     @extend_schema_field(AssignmentSerializer(many=True))

@@ -22,6 +22,7 @@ from claims import selectors, services
 from claims.models import Claim, Evidence
 from claimwatch import perms
 from monitoring.services import source_check_soon, source_request_check
+from publishing import services as publishing_services
 from sources import selectors as source_selectors
 from sources.models import Outlet, Source
 from sources.services import outlet_create, outlet_update, source_get_or_create
@@ -169,9 +170,9 @@ class ClaimDetailView(ServiceView):
                 claim=claim, expected_version=version, actor=request.user, **data
             )
             if published is True:
-                claim = services.claim_publish(claim=claim, actor=request.user)
+                claim = publishing_services.claim_publish(claim=claim, actor=request.user)
             elif published is False:
-                claim = services.claim_unpublish(claim=claim, actor=request.user)
+                claim = publishing_services.claim_unpublish(claim=claim, actor=request.user)
         return Response(_claim_detail(claim, request))
 
 
@@ -244,7 +245,6 @@ class EvidenceListView(ServiceView):
         claim = self.claim(code, live=True)
         data = self.parse(s.EvidenceCreateSerializer)
         evidence = services.evidence_add(claim=claim, **data, actor=request.user)
-        source_check_soon(source=evidence.source)  # a new source: checked in seconds
         evidence = self.evidence(claim, evidence.source.code)
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
@@ -436,6 +436,6 @@ class RootView(APIView):
                 "schema": link("schema"),
                 "docs": link("docs"),
                 "auth": "Send 'Authorization: Token <key>'; make your token at "
-                + request.build_absolute_uri(reverse("claims:api_token")),
+                + request.build_absolute_uri(reverse("api_token")),
             }
         )

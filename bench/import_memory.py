@@ -25,8 +25,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from claims.import_jobs import HEAD_ROWS  # noqa: E402
-from claims.spreadsheets import ImportFileError, ImportLimits, read_table  # noqa: E402
+from intake.jobs import HEAD_ROWS  # noqa: E402
+from intake.spreadsheets import ImportFileError, ImportLimits, read_table  # noqa: E402
 
 
 def measure(label: str, read) -> None:

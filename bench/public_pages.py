@@ -1,4 +1,4 @@
-"""Public pages (claims.public_views): what the cache saves, in-process.
+"""Public pages (publishing.public_views): what the cache saves, in-process.
 
 Times N GETs of the SCO claim's public page, the index and the feed through Django's
 test client (the whole middleware stack and the view, no HTTP server), once with the
@@ -35,9 +35,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from claims import public_cache, services  # noqa: E402
 from claims.management.commands.seed_demo import MEETING  # noqa: E402
 from claims.models import Claim  # noqa: E402
+from publishing import cache as public_cache  # noqa: E402
+from publishing import services as publishing  # noqa: E402
 
 
 def run(client, url, n, *, cold: bool, keys) -> tuple[list[float], int]:
@@ -61,7 +62,7 @@ def main():
     n = parser.parse_args().n
     claim = Claim.objects.get(statement=MEETING)
     editor = get_user_model().objects.get(username="editor")
-    services.claim_publish(claim=claim, actor=editor)
+    publishing.claim_publish(claim=claim, actor=editor)
     settings.PUBLIC_RATE_LIMIT = 10**9
     client = Client()
     keys = [public_cache.page_key(kind, claim.code) for kind in public_cache.PAGE_KINDS]

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from . import services
-from .models import AlertChannel, AlertDelivery, Claim, ClaimEvent, Evidence, Tag, Watch
+from .models import Claim, ClaimEvent, Evidence, Tag
 
 
 class ReadOnlyMixin:
@@ -152,41 +152,3 @@ class ClaimEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
-
-
-@admin.register(Watch)
-class WatchAdmin(admin.ModelAdmin):
-    list_display = ["user", "claim", "created_at", "notified_until"]
-    search_fields = ["user__username", "claim__statement"]
-    raw_id_fields = ["user", "claim"]
-
-
-@admin.register(AlertChannel)
-class AlertChannelAdmin(admin.ModelAdmin):
-    """Seen and removed here; added on /claims/alerts/, where the URL is checked."""
-
-    list_display = ["label", "service", "user", "desk", "last_sent_at", "failures"]
-    search_fields = ["label", "user__username", "desk__name"]
-    exclude = ["url"]  # holds the channel's secret
-    readonly_fields = [
-        "label",
-        "service",
-        "url_redacted",
-        "user",
-        "desk",
-        "created_by",
-        "created_at",
-        "last_sent_at",
-        "last_error",
-        "failures",
-    ]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(AlertDelivery)
-class AlertDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["title", "channel", "created_at", "attempts", "sent_at", "failed_at"]
-    search_fields = ["title", "channel__label"]
-    list_filter = ["sent_at", "failed_at"]

@@ -10,18 +10,7 @@ from django.utils.dateparse import parse_datetime
 from claimwatch.forms import BoundedCharField
 from sources.models import URL_MAX
 
-from .import_jobs import HEAD_ROWS
-from .imports import (
-    FIELDS,
-    ColumnMapping,
-    ImportFileError,
-    ImportLimits,
-    check_date_format,
-    read_table,
-)
 from .models import (
-    CHANNEL_LABEL_MAX,
-    CHANNEL_URL_MAX,
     CLAIMANT_MAX,
     COMMENT_MAX,
     CONTEXT_MAX,
@@ -37,7 +26,6 @@ from .models import (
     Evidence,
 )
 from .selectors import SORT_CHOICES
-from .spreadsheets import DELIMITERS
 
 # Room for TAGS_MAX tags of TAG_MAX characters with their commas; the service checks each.
 TAGS_INPUT_MAX = TAGS_MAX * (TAG_MAX + 2)
@@ -73,7 +61,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format=DATETIME_LOCAL, **kwargs)
 
 
-def _datetime_field(label: str, help_text: str = "") -> forms.DateTimeField:
+def datetime_field(label: str, help_text: str = "") -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         required=False,
@@ -94,11 +82,6 @@ class ClaimFilterForm(forms.Form):
     outlet = forms.CharField(label="Outlet", required=False, max_length=253)
     needs_review = forms.BooleanField(label="Needs review", required=False)
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
-    # "My claims": the view turns it into selectors.claim_list(assigned_to=request.user).
-    mine = forms.BooleanField(label="My claims", required=False)
-
-    def mine_only(self) -> bool:
-        return self.is_valid() and self.cleaned_data["mine"]
 
     def filters(self) -> dict:
         """Keyword arguments for selectors.claim_list; bad values count as not given."""
@@ -139,8 +122,8 @@ class ClaimForm(forms.Form):
         max_length=TAGS_INPUT_MAX,
         help_text=f"Comma-separated, e.g. sco, defence (at most {TAGS_MAX}).",
     )
-    first_seen_at = _datetime_field("First seen", "When the claim first appeared (UTC).")
-    resolves_at = _datetime_field(
+    first_seen_at = datetime_field("First seen", "When the claim first appeared (UTC).")
+    resolves_at = datetime_field(
         "Resolves at", "For a claim about a future event: when it can be decided (UTC)."
     )
 
@@ -258,150 +241,6 @@ class TimelineFilterForm(forms.Form):
         return when, int(pk)
 
 
-# ---- spreadsheet import -------------------------------------------------------------
-
-
-class UploadForm(forms.Form):
-    """The file, and how to read it when detection is not what the file is."""
-
-    file = forms.FileField(
-        label="Spreadsheet",
-        help_text="CSV, .xlsx, .xls or .ods; one row per claim and source.",
-    )
-    delimiter = forms.ChoiceField(
-        label="CSV delimiter",
-        required=False,
-        choices=[("", "detect"), *((d, name) for d, name in DELIMITERS.items())],
-    )
-    encoding = forms.CharField(
-        label="CSV encoding",
-        required=False,
-        max_length=40,
-        help_text="Empty: UTF-8 or UTF-16 (told by the BOM). Excel's plain CSV: cp1252.",
-    )
-    sheet = forms.CharField(
-        label="Sheet", required=False, max_length=100, help_text="Empty: the first sheet."
-    )
-
-    def clean(self):
-        data = super().clean()
-        upload = data.get("file")
-        if upload is None:
-            return data
-        limits = ImportLimits.page()
-        options = {name: data.get(name, "") for name in ("delimiter", "encoding", "sheet")}
-        try:
-            limits.check_size(upload.size)
-            content = upload.read()
-            # The first rows tell whether it reads; the worker reads it whole.
-            table = read_table(content, limits=limits, head=HEAD_ROWS, **options)
-        except ImportFileError as exc:
-            raise ValidationError(str(exc)) from None
-        if not table.rows:
-            raise ValidationError(f"Read as {table.dialect}: a header and no rows under it.")
-        data["upload"] = upload.name, content, options
-        return data
-
-
-def pairs_text(pairs: dict[str, str]) -> str:
-    return "\n".join(f"{value} = {target}" for value, target in pairs.items())
-
-
-def _parse_pairs(text: str, choices: list[str], label: str) -> dict[str, str]:
-    pairs = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        value, sep, target = line.partition("=")
-        value, target = value.strip(), target.strip()
-        if not sep or not value:
-            raise ValidationError(f"{label} line {number}: write it as “value = {choices[0]}”.")
-        if target not in choices:
-            raise ValidationError(
-                f"{label} line {number}: “{target}” is not one of {', '.join(choices)}."
-            )
-        pairs[value.lower()] = target
-    return pairs
-
-
-class MappingForm(forms.Form):
-    """Which column is which field, and how the file's words map to verdicts and stances."""
-
-    verdicts = forms.CharField(
-        label="Verdict values", widget=forms.Textarea(attrs={"rows": 5}), required=False
-    )
-    stances = forms.CharField(
-        label="Stance values", widget=forms.Textarea(attrs={"rows": 5}), required=False
-    )
-    date_format = forms.CharField(
-        label="Date format",
-        required=False,
-        max_length=40,
-        help_text="For dates that are not ISO: strftime, e.g. %m/%d/%y or %d.%m.%Y. "
-        "The rows below show the dates as read.",
-    )
-    check = forms.BooleanField(label="Queue a first check of each new source", required=False)
-
-    def __init__(self, *args, headers: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [("", "(none)"), *[(h, h) for h in headers]]
-        columns = {
-            f"col_{name}": forms.ChoiceField(label=label, choices=choices, required=False)
-            for name, label in FIELDS.items()
-        }
-        self.fields = {**columns, **self.fields}
-
-    def clean_verdicts(self):
-        return _parse_pairs(self.cleaned_data["verdicts"], Claim.Status.values, "Verdicts")
-
-    def clean_stances(self):
-        return _parse_pairs(self.cleaned_data["stances"], Evidence.Stance.values, "Stances")
-
-    def clean_date_format(self):
-        date_format = self.cleaned_data["date_format"].strip()
-        if date_format:
-            try:
-                check_date_format(date_format)
-            except ImportFileError as exc:
-                raise ValidationError(str(exc)) from None
-        return date_format
-
-    def mapping(self) -> ColumnMapping:
-        data = self.cleaned_data
-        columns = {name: data[f"col_{name}"] for name in FIELDS if data.get(f"col_{name}")}
-        return ColumnMapping(
-            columns=columns,
-            verdicts=data["verdicts"],
-            stances=data["stances"],
-            date_format=data["date_format"],
-        )
-
-
-class ChannelForm(forms.Form):
-    """An alert channel: its name, apprise URL, and whose it is (mine, or a desk's)."""
-
-    label = BoundedCharField(label="Name", max_length=CHANNEL_LABEL_MAX)
-    url = BoundedCharField(
-        label="apprise URL",
-        max_length=CHANNEL_URL_MAX,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="e.g. slack://TokenA/TokenB/TokenC/#channel, tgram://bot-token/chat-id, "
-        "discord://webhook-id/webhook-token, workflows://host/workflow/signature (Teams), "
-        "matrixs://token@matrix.example.org/#room, jsons://hooks.example.org/alerts",
-    )
-    owner = forms.ChoiceField(label="For", required=False)
-
-    def __init__(self, *args, desks, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.desks = {str(desk.pk): desk for desk in desks}
-        self.fields["owner"].choices = [("", "me")] + [
-            (pk, f"the {desk.name} desk") for pk, desk in self.desks.items()
-        ]
-
-    def desk(self):
-        return self.desks.get(self.cleaned_data.get("owner") or "")
-
-
 class OriginJoinForm(forms.Form):
     """Join a source's origin with the origin of another source of the claim (its code)."""
 
@@ -411,28 +250,3 @@ class OriginJoinForm(forms.Form):
         if data is not None and "with" in data:  # the field is `with`, a Python keyword
             data = {"with_source": data.get("with")}
         super().__init__(data, **kwargs)
-
-
-# ---- the desk -----------------------------------------------------------------------
-
-
-class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(
-        label="Assign to",
-        queryset=None,
-        to_field_name="username",
-        empty_label="Choose someone",
-    )
-    due_at = _datetime_field("Due", "When it is due (UTC). Empty: the claim's resolve date.")
-
-    def __init__(self, *args, users, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = users
-
-
-class UnassignForm(forms.Form):
-    user = forms.CharField(max_length=150)
-
-
-class UnpublishForm(forms.Form):
-    reason = BoundedCharField(label="Why take it down?", required=False, max_length=REASON_MAX)

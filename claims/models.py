@@ -21,8 +21,6 @@ RATIONALE_MAX = 10_000
 REASON_MAX = 500
 # Who made a claim, as ClaimReview's itemReviewed.author names them.
 CLAIMANT_MAX = 200
-CHANNEL_LABEL_MAX = 100
-CHANNEL_URL_MAX = 2000
 ORIGIN_REASON_MAX = 300
 
 
@@ -104,7 +102,7 @@ class Claim(models.Model):
         "self", models.SET_NULL, null=True, blank=True, related_name="merged_claims"
     )
     # The claim's id in the spreadsheet or tracker it was imported from, so that a
-    # re-import finds it instead of creating a duplicate (claims.imports).
+    # re-import finds it instead of creating a duplicate (intake.imports).
     external_id = models.CharField(max_length=200, blank=True)
     # A claim with a timeline is never deleted: it is withdrawn (hidden from lists, its
     # page and record kept) with a `withdrawn` event (claims.services.claim_withdraw).
@@ -114,9 +112,9 @@ class Claim(models.Model):
     timeline_head = models.CharField(max_length=64, blank=True, editable=False)
     timeline_length = models.PositiveIntegerField(default=0, editable=False)
     # Set while the claim is published: its public page /p/<code>/ answers without a login
-    # (claims.public). Only a decided claim can be published (claims.services.claim_publish).
+    # (publishing.public). Only a decided claim can be published (publishing.services).
     published_at = models.DateTimeField(null=True, blank=True)
-    # Kept right by claims.services (_claims_recount) whenever evidence is added, changed,
+    # Kept right by claims.services (claims_recount) whenever evidence is added, changed,
     # reviewed, flagged, moved or removed, so that lists never count evidence per row.
     supports_count = models.PositiveIntegerField(default=0, editable=False)
     denies_count = models.PositiveIntegerField(default=0, editable=False)
@@ -149,7 +147,7 @@ class Claim(models.Model):
                 condition=~Q(merged_into=models.F("id")),
                 name="claim_not_merged_into_itself",
             ),
-            # Import matching: Claim.objects.filter(external_id__in=ids) (claims.imports).
+            # Import matching: Claim.objects.filter(external_id__in=ids) (intake.imports).
             models.UniqueConstraint(
                 fields=["external_id"],
                 condition=~Q(external_id=""),
@@ -158,7 +156,7 @@ class Claim(models.Model):
         ]
         indexes = [
             # Public index and feed: Claim.objects.filter(published_at__isnull=False)
-            #   .order_by("-published_at") (claims.public.published_claims).
+            #   .order_by("-published_at") (publishing.public.published_claims).
             models.Index(
                 fields=["-published_at"],
                 name="claim_published_idx",
@@ -198,8 +196,9 @@ class Claim(models.Model):
     def get_absolute_url(self):
         return reverse("claims:detail", args=[self.code])
 
-    def get_public_url(self):
-        return reverse("public:claim", args=[self.code])
+    def site_url(self, base_url: str = "") -> str:
+        """The claim page's absolute URL: on `base_url` (the request's), else SITE_URL."""
+        return (base_url or settings.SITE_URL).rstrip("/") + self.get_absolute_url()
 
     @property
     def is_published(self) -> bool:
@@ -397,184 +396,3 @@ class ClaimEvent(models.Model):
     @property
     def is_source_event(self) -> bool:
         return self.kind in self.SOURCE_KINDS
-
-
-class Watch(models.Model):
-    """A user watching a claim, to be mailed when its verdict or sources change."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="watches")
-    claim = models.ForeignKey(Claim, models.CASCADE, related_name="watches")
-    created_at = models.DateTimeField(default=timezone.now)
-    # Events after this one are not yet mailed to the watcher.
-    notified_until = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name_plural = "watches"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "claim"], name="watch_once_per_user"),
-        ]
-
-    def __str__(self):
-        return f"{self.user} watches {self.claim_id}"
-
-
-class AlertChannel(models.Model):
-    """Where a watcher's alerts go besides mail: an apprise URL (Slack, Teams, Telegram,
-    Matrix, Discord, a JSON or form webhook), owned by one user or by a desk (a group,
-    whose members' watched claims it reports). claims.alerts checks and sends."""
-
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="alert_channels",
-    )
-    desk = models.ForeignKey(
-        "auth.Group", models.CASCADE, null=True, blank=True, related_name="alert_channels"
-    )
-    label = models.CharField(max_length=CHANNEL_LABEL_MAX)
-    service = models.CharField(max_length=50)
-    # The apprise URL holds the channel's secret (token, password): shown redacted.
-    url = models.TextField()
-    url_redacted = models.TextField()
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    failures = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["label", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, desk__isnull=True)
-                | Q(user__isnull=True, desk__isnull=False),
-                name="alertchannel_user_or_desk",
-            ),
-            models.CheckConstraint(condition=~Q(url=""), name="alertchannel_url_not_empty"),
-        ]
-
-    def __str__(self):
-        return self.label
-
-
-class AlertDelivery(models.Model):
-    """One message for one channel, kept until it is sent or given up on (an outbox):
-    a failing channel is retried with backoff on its own and holds up nobody else."""
-
-    channel = models.ForeignKey(AlertChannel, models.CASCADE, related_name="deliveries")
-    title = models.CharField(max_length=250)
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        verbose_name_plural = "alert deliveries"
-        indexes = [
-            # Due deliveries: AlertDelivery.objects.filter(sent_at=None, failed_at=None,
-            # next_attempt_at__lte=now) (claims.alerts.alerts_claim_due)
-            models.Index(
-                fields=["next_attempt_at"],
-                name="alertdelivery_due_idx",
-                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.title} -> {self.channel}"
-
-
-class Assignment(models.Model):
-    """Who on the desk works on a claim, and by when."""
-
-    claim = models.ForeignKey(Claim, models.CASCADE, related_name="assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="assignments")
-    due_at = models.DateTimeField(null=True, blank=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    assigned_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["assigned_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "claim"], name="assignment_once_per_user"),
-        ]
-        # "My claims": Assignment.objects.filter(user=user) is answered by the unique
-        # index's leading column.
-
-    def __str__(self):
-        return f"{self.user} on {self.claim_id}"
-
-
-class ImportJobKind(models.TextChoices):
-    PREVIEW = "preview", "Preview"
-    IMPORT = "import", "Import"
-
-
-class ImportJobState(models.TextChoices):
-    QUEUED = "queued", "Waiting for the worker"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class ImportJob(models.Model):
-    """One preview or import of an uploaded spreadsheet, run by the worker
-    (claims.import_jobs). The row holds what was asked and how it ended; how far a running
-    job is, and a request to cancel it, pass through the cache, because the import's
-    transaction hides its own writes until it commits."""
-
-    Kind = ImportJobKind
-    State = ImportJobState
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
-    # The upload (var/imports/<upload>.upload) and how to read it.
-    upload = models.CharField(max_length=32)
-    name = models.CharField(max_length=255)
-    options = models.JSONField(default=dict)
-    mapping = models.JSONField(default=dict)
-    check_sources = models.BooleanField(default=False)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    # ImportReport.as_data() once it ran; why it failed or was cancelled otherwise.
-    report = models.JSONField(null=True, blank=True)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["upload", "-created_at"], name="importjob_upload")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=ImportJobKind.values), name="importjob_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(state__in=ImportJobState.values), name="importjob_state_valid"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} of {self.name} ({self.state})"
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
-
-    @property
-    def committed(self) -> bool:
-        """An import that ran to the end and wrote its claims."""
-        return bool(self.report and self.report.get("committed"))

@@ -5,7 +5,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
@@ -23,21 +22,18 @@ from django.db.models.functions import Coalesce, TruncQuarter
 from django.http import Http404
 from django.utils import timezone
 
-from claimwatch import perms
 from sources.captures import capture_verify
 from sources.models import Capture, Snapshot, Source
 
 from . import chain
 from .models import (
     STATEMENT_MAX,
-    Assignment,
     Claim,
     ClaimEvent,
     ClaimStatus,
     Evidence,
     EvidenceStance,
     Origin,
-    Watch,
 )
 from .records import Record
 
@@ -107,7 +103,7 @@ def claim_list(
     outlet: str = "",
     needs_review: bool = False,
     sort: str = "newest",
-    assigned_to=None,
+    within: QuerySet | None = None,
 ) -> QuerySet[Claim]:
     """Claims matching the list filters, shared by the web list, the API and exports.
 
@@ -117,7 +113,7 @@ def claim_list(
     subqueries, never joins, so no DISTINCT is needed; every sort and filter has its index
     (Claim.Meta). `sort` is newest, active or sources. Nothing here counts the whole
     result: lists page with claimwatch.paging, which reads one row more than it shows.
-    `assigned_to` (a user) keeps the claims they are assigned to ("My claims").
+    `within` (a subquery of claim ids, a scope of claims.hooks) keeps those claims only.
     """
     claims = Claim.objects.filter(merged_into=None, withdrawn_at=None).defer("search_vector")
     q = (q or "").strip()
@@ -131,8 +127,8 @@ def claim_list(
         claims = claims.filter(_outlet_filter(outlet))
     if needs_review:
         claims = claims.filter(review_count__gt=0)
-    if assigned_to is not None:
-        claims = claims.filter(pk__in=_assigned(assigned_to))
+    if within is not None:
+        claims = claims.filter(pk__in=within)
     _, order = SORTS.get(sort, SORTS["newest"])
     claims = with_origin_counts(claims)
     return claims.prefetch_related("tags").order_by(*order)
@@ -299,48 +295,10 @@ def claim_strip_points(
     return evidence, verdicts, changes
 
 
-def _assigned(user):
-    return Assignment.objects.filter(user=user).values("claim_id")
-
-
-MY_CLAIMS_SHOWN = 99
-
-
-def my_claims_count(user) -> int:
-    """How many live claims `user` is assigned to, for the nav link: read as at most
-    MY_CLAIMS_SHOWN + 1 ids (the link says "99+"), so no page ever counts a whole table."""
-    assigned = Assignment.objects.filter(
-        user=user, claim__merged_into=None, claim__withdrawn_at=None
-    )
-    return len(assigned.values_list("pk", flat=True)[: MY_CLAIMS_SHOWN + 1])
-
-
-def claim_assignments(claim: Claim) -> list[Assignment]:
-    return list(claim.assignments.select_related("user").order_by("due_at", "assigned_at"))
-
-
-def assignable_users():
-    """Active analysts and editors (whoever may log claims), by name."""
-    app_label, codename = perms.ASSIGNABLE.split(".")
-    perm = Q(
-        groups__permissions__codename=codename,
-        groups__permissions__content_type__app_label=app_label,
-    ) | Q(
-        user_permissions__codename=codename,
-        user_permissions__content_type__app_label=app_label,
-    )
-    User = get_user_model()
-    return (
-        User.objects.filter(Q(is_active=True) & (perm | Q(is_superuser=True)))
-        .distinct()
-        .order_by(User.USERNAME_FIELD)
-    )
-
-
-def review_queue(*, assigned_to=None) -> tuple[list[Evidence], list[Claim]]:
+def review_queue(*, within: QuerySet | None = None) -> tuple[list[Evidence], list[Claim]]:
     """Evidence whose source changed since it was linked, and claims past `resolves_at`
-    without a verdict: two queries whatever the size. `assigned_to` (a user) keeps
-    what is on their claims."""
+    without a verdict: two queries whatever the size. `within` (a subquery of claim
+    ids, a scope of claims.hooks) keeps what is on those claims."""
     # What changed: the latest event that flagged the evidence, read in the same query.
     latest = ClaimEvent.objects.filter(
         claim=OuterRef("claim"), source=OuterRef("source"), kind__in=ClaimEvent.REVIEW_KINDS
@@ -355,9 +313,9 @@ def review_queue(*, assigned_to=None) -> tuple[list[Evidence], list[Claim]]:
         merged_into=None,
         withdrawn_at=None,
     )
-    if assigned_to is not None:
-        changed = changed.filter(claim__in=_assigned(assigned_to))
-        overdue = overdue.filter(pk__in=_assigned(assigned_to))
+    if within is not None:
+        changed = changed.filter(claim__in=within)
+        overdue = overdue.filter(pk__in=within)
     evidence = list(
         changed.select_related("claim", "source__outlet")
         .annotate(
@@ -411,10 +369,6 @@ def with_stance_counts(outlets: QuerySet) -> QuerySet:
         supports_count=count(Evidence.Stance.SUPPORTS),
         denies_count=count(Evidence.Stance.DENIES),
     )
-
-
-def is_watching(claim: Claim, user) -> bool:
-    return user.is_authenticated and Watch.objects.filter(claim=claim, user=user).exists()
 
 
 @dataclass

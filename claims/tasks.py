@@ -4,32 +4,7 @@ from django.utils import timezone
 
 from sources.captures import captures_prune
 
-from . import alerts, import_jobs, notifications, selectors
-
-
-@shared_task
-def notify_watchers() -> int:
-    """Mail watchers the verdict and source changes since their last mail (one batch),
-    write the same digests to their alert channels, and start sending those."""
-    sent = notifications.notify_watchers()
-    deliver_alerts()
-    return sent
-
-
-@shared_task
-def deliver_alerts() -> int:
-    """Take the due alert deliveries (first tries and retries) and queue one send each,
-    so a slow or failing channel holds up no other."""
-    ids = alerts.alerts_claim_due()
-    for delivery_id in ids:
-        send_alert.delay(delivery_id)
-    return len(ids)
-
-
-@shared_task
-def send_alert(delivery_id: int) -> bool:
-    """Send one alert; a failure is retried by deliver_alerts after its backoff."""
-    return alerts.alert_send(delivery_id=delivery_id)
+from . import selectors
 
 
 @shared_task
@@ -41,18 +16,3 @@ def prune_captures() -> int:
         now=timezone.now(),
     )
     return report.pruned
-
-
-# Acknowledged on receipt, not after: a job may run IMPORT_PAGE_MAX_SECONDS, longer than
-# the broker's visibility timeout, after which Redis would hand a running job to a second
-# worker. A worker lost mid-job leaves it "running" until the page calls it stalled;
-# nothing was written, its transaction died with the worker. The soft limit is a
-# backstop for time spent between progress reports, which enforce the limit themselves.
-@shared_task(
-    acks_late=False,
-    soft_time_limit=settings.IMPORT_PAGE_MAX_SECONDS + 30,
-    time_limit=settings.IMPORT_PAGE_MAX_SECONDS + 60,
-)
-def run_import(job_id: str) -> str:
-    """Run a spreadsheet preview or import started on the page (claims.import_jobs)."""
-    return import_jobs.job_run(job_id)

@@ -22,11 +22,9 @@ from claimwatch import perms
 from claimwatch.forms import add_service_errors
 from claimwatch.htmx import fragment, render_page
 from claimwatch.paging import get_page
-from monitoring.services import source_check_soon
 
-from . import exports, selectors, services
+from . import hooks, selectors, services
 from .forms import (
-    AssignForm,
     ClaimEditForm,
     ClaimFilterForm,
     ClaimForm,
@@ -73,13 +71,15 @@ def claim_view(*required: str, live: bool = True):
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
     filters = form.filters()
-    mine = form.mine_only()
-    claims = selectors.claim_list(**filters, assigned_to=request.user if mine else None)
+    scope = hooks.scope_chosen(request.GET)
+    within = scope.claim_ids(request.user) if scope else None
+    claims = selectors.claim_list(**filters, within=within)
     page = get_page(claims, request.GET.get("page"), PAGE_SIZE)
     context = {
         "form": form,
         "filters": filters,
-        "mine": mine,
+        "scope": scope,
+        "scopes": hooks.scopes(),
         "page": page,
     }
     return render_page(request, "claims/list.html", context, fragments=("results",))
@@ -203,28 +203,10 @@ class ClaimPage:
         return f"{last.created_at.isoformat()}_{last.pk}"
 
     @cached_property
-    def watching(self) -> bool:
-        return selectors.is_watching(self.claim, self.request.user)
-
-    @cached_property
-    def claimreview(self) -> dict | None:
-        return exports.claim_review(self.claim, self.request.build_absolute_uri("/"))
-
-    @cached_property
     def record_break(self):
         """The first break of the claim's hash chain, or None: "record verified". The
         captures' files are re-hashed by verify_timeline, not on every page view."""
         return selectors.timeline_verify(self.claim)
-
-    @cached_property
-    def assignments(self):
-        return selectors.claim_assignments(self.claim)
-
-    @cached_property
-    def assign_form(self) -> AssignForm | None:
-        if not self.request.user.has_perm(perms.ASSIGN):
-            return None
-        return AssignForm(users=selectors.assignable_users())
 
     @cached_property
     def strip(self):
@@ -233,12 +215,17 @@ class ClaimPage:
 
 
 # The parts of the claim page an htmx request can ask for, by its target's id.
-CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events", "watch")
+CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events")
 
 
 def _claim_page(request, claim: Claim, *, status: int = 200, **forms) -> HttpResponse:
     page = ClaimPage(request, claim, timeline=TimelineFilterForm(request.GET), **forms)
     context = {"claim": claim, "page": page}
+    # A part another app adds (claims.hooks) reloads itself the same way as the page's own.
+    part = hooks.part_named(request.htmx.target if request.htmx else "")
+    if part is not None:
+        context.update(part.context(request, claim))
+        return render(request, part.template, context, status=status)
     return render_page(request, "claims/detail.html", context, fragments=CLAIM_PARTS, status=status)
 
 
@@ -312,11 +299,10 @@ def evidence_add(request, claim):
     form = EvidenceForm(request.POST)
     if form.is_valid():
         try:
-            evidence = services.evidence_add(claim=claim, **form.cleaned_data, actor=request.user)
+            services.evidence_add(claim=claim, **form.cleaned_data, actor=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            source_check_soon(source=evidence.source)  # a new source: checked in seconds
             return _changed(request, claim)
     return _refused(request, claim, evidence_form=form)
 
@@ -490,25 +476,15 @@ def claim_withdraw(request, claim):
 @view_required
 @require_GET
 def review_queue(request):
-    mine = request.GET.get("mine") == "on"
-    evidence, overdue = selectors.review_queue(assigned_to=request.user if mine else None)
+    scope = hooks.scope_chosen(request.GET)
+    evidence, overdue = selectors.review_queue(
+        within=scope.claim_ids(request.user) if scope else None
+    )
     context = {
         "evidence": evidence,
         "changes": selectors.review_changes(evidence),
         "overdue": overdue,
-        "mine": mine,
+        "scope": scope,
+        "scopes": hooks.scopes(),
     }
     return render(request, "claims/review.html", context)
-
-
-@claim_view(live=False)
-@require_POST
-def watch(request, claim):
-    if request.POST.get("watch") == "1":
-        services.watch_add(claim=claim, actor=request.user)
-    else:
-        services.watch_remove(claim=claim, actor=request.user)
-    if request.htmx:
-        context = {"claim": claim, "watching": selectors.is_watching(claim, request.user)}
-        return render(request, "claims/_watch.html", context)
-    return redirect(claim)

@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "claims",
     "sources",
     "monitoring",
+    "intake",
+    "publishing",
+    "desk",
     "api",
 ]
 
@@ -133,7 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "claims.context_processors.desk",
+                "desk.context_processors.desk",
             ],
         },
     },
@@ -374,15 +377,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "claims.tasks.prune_captures",
         "schedule": 24 * 3600.0,
     },
-    # One mail per watcher per period, however many changes it holds (claims.notifications).
+    # One mail per watcher per period, however many changes it holds (desk.notifications).
     "notify-watchers": {
-        "task": "claims.tasks.notify_watchers",
+        "task": "desk.tasks.notify_watchers",
         "schedule": float(envint("NOTIFY_EVERY_SECONDS", "300", minimum=10)),
     },
     # Alerts to Slack, Teams, Telegram, ... that are due, first tries and retries
-    # (claims.alerts); each is sent by its own task.
+    # (desk.alerts); each is sent by its own task.
     "deliver-alerts": {
-        "task": "claims.tasks.deliver_alerts",
+        "task": "desk.tasks.deliver_alerts",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -395,7 +398,7 @@ IMPORT_PAGE_MAX_MB = envint("IMPORT_PAGE_MAX_MB", "10", minimum=1)
 IMPORT_PAGE_MAX_ROWS = envint("IMPORT_PAGE_MAX_ROWS", "20000", minimum=1)
 IMPORT_PAGE_MAX_SECONDS = envint("IMPORT_PAGE_MAX_SECONDS", "300", minimum=10)
 IMPORT_COMMAND_MAX_MB = envint("IMPORT_COMMAND_MAX_MB", "512", minimum=1)
-# Alert channels (claims.alerts): tries per message before giving up, and the longest
+# Alert channels (desk.alerts): tries per message before giving up, and the longest
 # wait between two tries (the wait doubles from a minute up to it).
 ALERT_MAX_ATTEMPTS = envint("ALERT_MAX_ATTEMPTS", "8", minimum=1)
 ALERT_MAX_BACKOFF_SECONDS = envint("ALERT_MAX_BACKOFF_SECONDS", "3600", minimum=60)
@@ -421,8 +424,8 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
-# Public pages (/p/, claims.public_views): how long a cached page may live at most
-# (changes empty it at once, see claims.public_cache), requests per minute from one
+# Public pages (/p/, publishing.public_views): how long a cached page may live at most
+# (changes empty it at once, see publishing.cache), requests per minute from one
 # address, and who may frame the embeddable card (space-separated CSP sources).
 PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", "300", minimum=0)
 PUBLIC_RATE_LIMIT = envint("PUBLIC_RATE_LIMIT", "120", minimum=1)

@@ -2,15 +2,23 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.tokens import api_token
+
 from . import help_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:list"), name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # The claim pages, and under the same prefix the apps that work on claims: imports,
+    # the desk, publishing (each its own namespace; the paths are what users know).
+    path("claims/import/", include("intake.urls")),
+    path("claims/token/", api_token, name="api_token"),
+    path("claims/", include("desk.urls")),
+    path("claims/", include("publishing.urls")),
     path("claims/", include("claims.urls")),
-    # Published claims, open to everyone (claims.public_views).
-    path("p/", include("claims.public_urls")),
+    # Published claims, open to everyone (publishing.public_views).
+    path("p/", include("publishing.public_urls")),
     path("api/", include("api.urls")),
     path("help/<slug:name>/", help_views.guide, name="help"),
     path("", include("monitoring.urls")),

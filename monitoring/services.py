@@ -98,6 +98,12 @@ def source_check_soon(*, source: Source, now: datetime | None = None) -> bool:
     return _lease_and_queue([source.pk]) != [False]
 
 
+def evidence_linked(sender, evidence, **kwargs) -> None:
+    """claims.signals.evidence_linked: a source linked by hand (the claim page, the API) is
+    checked within seconds, if it was never checked."""
+    source_check_soon(source=evidence.source)
+
+
 def source_request_check(*, source: Source, actor: AbstractBaseUser | None) -> Source:
     """ "Refresh now": lease the source and queue a check.
 

@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from claims import import_jobs, services
-from claims.models import ImportJob
+from claims import services
+from intake import jobs as import_jobs
+from intake.models import ImportJob
 
 from .roles import ensure_roles
 from .sites import (  # noqa: F401 (the local web site's fixtures, for every test)
@@ -88,8 +89,8 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def run_import_jobs():
-    """Run the import jobs the page queued, here, as the worker would (claims.tasks.
-    run_import's body); the real worker runs them in tests/claims/test_import_jobs.py."""
+    """Run the import jobs the page queued, here, as the worker would (intake.tasks.
+    run_import's body); the real worker runs them in tests/intake/test_import_jobs.py."""
 
     def run() -> list[str]:
         return [import_jobs.job_run(job.pk) for job in ImportJob.objects.filter(state="queued")]

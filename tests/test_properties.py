@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from claims import services
-from claims.imports import ColumnMapping, ImportFileError, import_claims
 from claims.models import Claim, ClaimEvent, Evidence, Tag
+from intake.imports import import_claims
+from intake.mapping import ColumnMapping
+from intake.spreadsheets import ImportFileError
 from sources.models import Source
 from sources.urlnorm import normalize_url
 

@@ -1,9 +1,11 @@
-"""Small helpers for showing timeline events; everything they return is escaped by the
-template as usual."""
+"""Small helpers for showing timeline events (everything they return is escaped by the
+template as usual), and the parts other apps add to the claim page."""
 
 from django import template
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
 
+from claims import hooks
 from claims.models import Claim, Evidence
 
 register = template.Library()
@@ -74,3 +76,17 @@ def status_label(value: str) -> str:
 def iso_date(value):
     """A datetime from the ISO text a payload keeps (for the `date` filter)."""
     return parse_datetime(value) if isinstance(value, str) else value
+
+
+@register.simple_tag(takes_context=True)
+def claim_parts(context, slot: str) -> str:
+    """The parts other apps add to the claim page in `slot` (claims.hooks), each rendered
+    by its own template with the page's context and the part's own."""
+    request, claim = context["request"], context["claim"]
+    rendered = []
+    for part in hooks.parts(slot):
+        template = context.template.engine.get_template(part.template)
+        with context.push(part.context(request, claim)):
+            rendered.append(template.render(context))
+    # Rendered by templates, which escaped every value they printed.
+    return mark_safe("".join(rendered))  # noqa: S308

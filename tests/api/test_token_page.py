@@ -4,7 +4,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
-URL = reverse("claims:api_token")
+URL = reverse("api_token")
 
 
 def test_it_creates_shows_and_revokes_your_token(analyst_client, analyst):

@@ -6,9 +6,10 @@ No page may log a console error or a CSP violation (the `problems` fixture check
 import pytest
 from playwright.sync_api import expect
 
-from claims.models import Claim, Watch
+from claims.models import Claim
+from desk.models import Watch
 
-from ..claims import spreadsheet_corpus
+from ..intake import spreadsheet_corpus
 
 pytestmark = [
     pytest.mark.browser,

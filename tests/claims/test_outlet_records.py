@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from claims import selectors, services
-from claims.imports import import_claims
 from claims.records import Record, wilson
+from intake.imports import import_claims
 from sources.models import Outlet
 
 pytestmark = pytest.mark.django_db

@@ -113,7 +113,7 @@ def test_it_explains_the_counts_on_the_list(analyst_client, claim):
 
 
 def test_it_links_the_import_guide_as_a_page(editor_client):
-    body = editor_client.get(reverse("claims:import")).content.decode()
+    body = editor_client.get(reverse("intake:import")).content.decode()
     assert 'href="/help/import/"' in body and "docs/import.md" not in body
     guide = editor_client.get("/help/import/")
     assert guide.status_code == 200 and "<table>" in guide.content.decode()

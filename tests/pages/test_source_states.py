@@ -7,10 +7,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from claims import exports
 from claims import services as claim_services
 from claims.models import Claim
 from monitoring.checks import check_batch
+from publishing import exports
 from sources.models import Source
 
 from ..sites import article

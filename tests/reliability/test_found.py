@@ -1,7 +1,7 @@
 """Issue 10, "Found": one test (or a few) per item, each failing without its fix.
 
 Item 3 (the import preview as a task, with caps) is proved in
-tests/claims/test_import_jobs.py; items 5 and 6 also against real processes in
+tests/intake/test_import_jobs.py; items 5 and 6 also against real processes in
 test_faults.py (slow).
 """
 
@@ -18,8 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from kombu.exceptions import OperationalError as BrokerError
 
-from claims import import_jobs, selectors, services
+from claims import selectors, services
 from claims.models import STATEMENT_MAX, Claim, ClaimEvent, Tag
+from intake import jobs as import_jobs
 from monitoring import services as monitoring_services
 from monitoring import tasks
 from sources import services as source_services
@@ -152,7 +153,7 @@ def test_it_refuses_nul_characters_in_an_import_without_a_500(editor_client, run
         "Another claim here,https://dawn.com/b\x00,supports,s\x00co\n"
     )
     response = editor_client.post(
-        reverse("claims:import"), {"file": SimpleUploadedFile("t.csv", data.encode())}
+        reverse("intake:import"), {"file": SimpleUploadedFile("t.csv", data.encode())}
     )
     assert response.status_code == 302
     url = response["Location"]
@@ -269,7 +270,7 @@ def test_it_says_clearly_when_the_upload_cannot_be_stored(editor_client, tmp_pat
     blocker.write_text("not a folder")
     monkeypatch.setattr(import_jobs, "IMPORT_DIR", blocker / "imports")  # like a read-only var/
     response = editor_client.post(
-        reverse("claims:import"), {"file": SimpleUploadedFile("t.csv", b"claim\nA claim here\n")}
+        reverse("intake:import"), {"file": SimpleUploadedFile("t.csv", b"claim\nA claim here\n")}
     )
     assert response.status_code == 507
     assert "could not keep this file" in response.content.decode()
@@ -283,7 +284,7 @@ def test_it_leaves_no_truncated_upload_when_the_disk_is_full(editor_client, tmp_
 
     monkeypatch.setattr(import_jobs.os, "fsync", disk_full)
     response = editor_client.post(
-        reverse("claims:import"), {"file": SimpleUploadedFile("t.csv", b"claim\nA claim here\n")}
+        reverse("intake:import"), {"file": SimpleUploadedFile("t.csv", b"claim\nA claim here\n")}
     )
     assert response.status_code == 507
     assert list(tmp_path.iterdir()) == []

@@ -147,7 +147,7 @@ def test_it_prunes_nothing_under_the_limit(two_claims, prune):
 
 
 def test_a_bundle_with_pruned_captures_still_verifies(two_claims, prune, tmp_path):
-    from claims import bundle
+    from publishing import bundle
 
     decided, open_claim, kept, other = two_claims
     capture(other, b"<p>v1</p>" * 40, days_ago=9)

@@ -8,9 +8,6 @@ from claims import services
 from claims.models import ClaimEvent
 
 STANCES = ["supports", "denies", "neutral"]
-# Every kind of text a person types or a page we fetch can carry.
-XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
-XSS_ESCAPED = "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;"
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from django.urls import reverse
 from claims import services
 from claims.models import ClaimEvent, Evidence
 from sources.models import Source
-
-from .conftest import XSS, XSS_ESCAPED
+from tests.hostile import XSS, XSS_ESCAPED
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from claims import selectors, services
 from claims.models import Evidence
-
-from .conftest import XSS, XSS_ESCAPED
+from tests.hostile import XSS, XSS_ESCAPED
 
 pytestmark = pytest.mark.django_db
 URL = reverse("claims:list")

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim
-
-from .conftest import XSS, XSS_ESCAPED
+from tests.hostile import XSS, XSS_ESCAPED
 
 pytestmark = pytest.mark.django_db
 URL = reverse("claims:new")

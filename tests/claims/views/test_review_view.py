@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from claims import services
 from claims.models import Evidence
-
-from .conftest import XSS, XSS_ESCAPED
+from tests.hostile import XSS, XSS_ESCAPED
 
 pytestmark = pytest.mark.django_db
 URL = reverse("claims:review")

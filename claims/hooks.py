@@ -1,0 +1,89 @@
+"""What the apps above the core add to its pages, without the core knowing them.
+
+The core (claims, sources) imports nothing of intake, publishing, the desk or monitoring
+(pyproject.toml's import-linter contracts). Where its pages show their work, each app
+registers here in its AppConfig.ready():
+
+- a `Part` of the claim page: rendered in its slot by `{% claim_parts "<slot>" %}`
+  (claims.templatetags.claim_tags) with the page's context plus what `context(request,
+  claim)` returns. A part that changes with the claim reloads itself from its own app's
+  URL on the `claim-changed` event, so the core never needs to render it alone.
+  Slots: "head" (inside <head>), "actions" (the buttons under the statement), "header"
+  (the end of the claim's header), "after_verdict" (between the verdict and the evidence).
+- a `Scope` of the claim list and the review queue: a narrower set of claims chosen by
+  `?<name>=on` ("My claims": the desk's assignments).
+
+What the core tells them in return are the signals of claims.signals.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
+
+SLOTS = ("head", "actions", "header", "after_verdict")
+
+
+def _nothing(request: HttpRequest, claim) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Part:
+    slot: str
+    template: str  # "<file>#<partial>"
+    # Extra context for the template, read only when the part is rendered.
+    context: Callable[[HttpRequest, object], dict] = field(default=_nothing, compare=False)
+    order: int = 0
+
+    @property
+    def name(self) -> str:
+        """The partial's name, which is its element's id."""
+        return self.template.partition("#")[2]
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    label: str
+    # The ids of the claims in the scope for a user, as a subquery (never a list).
+    claim_ids: Callable[[object], QuerySet] = field(compare=False)
+
+
+_parts: list[Part] = []
+_scopes: dict[str, Scope] = {}
+
+
+def register_part(part: Part) -> None:
+    if part.slot not in SLOTS:
+        raise ValueError(f"No slot {part.slot!r} on the claim page; the slots are {SLOTS}.")
+    if not part.name:
+        raise ValueError(f"Name the part's partial: {part.template!r} has no '#<name>'.")
+    if part not in _parts:
+        _parts.append(part)
+        _parts.sort(key=lambda p: p.order)
+
+
+def parts(slot: str) -> list[Part]:
+    return [part for part in _parts if part.slot == slot]
+
+
+def part_named(name: str) -> Part | None:
+    return next((part for part in _parts if name and part.name == name), None)
+
+
+def register_scope(scope: Scope) -> None:
+    _scopes[scope.name] = scope
+
+
+def scopes() -> list[Scope]:
+    return list(_scopes.values())
+
+
+def scope_chosen(query: QueryDict) -> Scope | None:
+    """The scope a list request asks for (`?mine=on`), if any."""
+    for scope in _scopes.values():
+        if query.get(scope.name) == "on":
+            return scope
+    return None

@@ -1,0 +1,16 @@
+"""What the core tells the apps above it. The core knows nothing of them (the layers in
+pyproject.toml forbid it); they connect to these signals in their AppConfig.ready().
+
+- `timeline_written(sender=ClaimEvent, claims=[Claim, ...])`: events were appended to the
+  timelines of these claims (each with `pk`, `code` and `published_at` loaded), in the
+  transaction that wrote them. Publishing empties the cached public pages of those that are
+  published.
+- `evidence_linked(sender=Evidence, evidence=Evidence)`: a source was linked to a claim
+  and is to be monitored. Monitoring checks a source that was never checked within
+  seconds, after the commit, instead of at the next dispatch.
+"""
+
+from django.dispatch import Signal
+
+timeline_written = Signal()
+evidence_linked = Signal()

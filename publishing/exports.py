@@ -1,0 +1,254 @@
+"""Claims going out: CSV and JSON exports of a filtered list, and schema.org ClaimReview.
+
+Exports read the same selector as the list (`claim_list`), with the evidence prefetched,
+so an export of any size takes a constant number of queries. The CSV has one row per
+(claim, source), like the import, so an exported file can be imported elsewhere.
+"""
+
+import csv
+import io
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from claims.models import Claim, Evidence
+from claims.records import Record
+from claims.selectors import origin_counts, outlet_records
+
+CSV_COLUMNS = [
+    "code",
+    "statement",
+    "claimant",
+    "status",
+    "confidence",
+    "rationale",
+    "tags",
+    "first_seen_at",
+    "created_at",
+    "verdict_at",
+    "page",
+    "stance",
+    "url",
+    "title",
+    "outlet",
+    "reliability",
+    "added_at",
+    "needs_review",
+    # Origins (docs/origins.md): per claim, then per source.
+    "supports_origins",
+    "denies_origins",
+    "neutral_origins",
+    "origin",
+    "origin_reason",
+    # The outlet's record against decided claims (claims.records).
+    "outlet_agreed",
+    "outlet_disagreed",
+    "outlet_neutral",
+]
+# Google's advice for claimReviewed: a short summary, under 75 characters.
+CLAIM_REVIEWED_MAX = 75
+# Where a verdict sits on ClaimReview's 1 (false) .. 5 (true) scale; `alternateName`
+# carries the verdict in words, which is what readers and search engines show.
+RATING = {
+    Claim.Status.DENIED: 1,
+    Claim.Status.DISPUTED: 3,
+    Claim.Status.UNRESOLVED: 3,
+    Claim.Status.CONFIRMED: 5,
+}
+
+
+def with_evidence(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    evidence = Evidence.objects.select_related("source__outlet", "origin").order_by(
+        "added_at", "id"
+    )
+    return claims.prefetch_related(Prefetch("evidence", queryset=evidence, to_attr="evidence_list"))
+
+
+def public_path(claim: Claim) -> str:
+    """The path of a claim's public page (publishing.public_views)."""
+    return reverse("public:claim", args=[claim.code])
+
+
+def public_url(claim: Claim, base_url: str = "") -> str:
+    """The absolute address of a claim's public page."""
+    return (base_url or settings.SITE_URL).rstrip("/") + public_path(claim)
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
+    buffer = io.StringIO()
+    # Every cell quoted: a spreadsheet that splits at ";" or a tab (other locales) must not
+    # find a cell such as `x;=cmd|...` that starts with a formula once split.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerow(CSV_COLUMNS)
+    claims = list(with_evidence(claims))
+    records = outlet_records(ev.source.outlet_id for claim in claims for ev in claim.evidence_list)
+    for claim in claims:
+        origins = origin_counts(claim.evidence_list)
+        head = [
+            str(claim.code),
+            claim.statement,
+            claim.claimant,
+            claim.status,
+            claim.confidence,
+            claim.rationale,
+            ", ".join(tag.name for tag in claim.tags.all()),
+            _iso(claim.first_seen_at),
+            _iso(claim.created_at),
+            _iso(claim.verdict_at),
+            claim.site_url(base_url),
+        ]
+        rows = [
+            [
+                evidence.stance,
+                evidence.source.url,
+                evidence.source.title,
+                evidence.source.outlet.name if evidence.source.outlet else "",
+                evidence.source.outlet.reliability if evidence.source.outlet else "",
+                _iso(evidence.added_at),
+                "yes" if evidence.needs_review else "no",
+                origins["supports"],
+                origins["denies"],
+                origins["neutral"],
+                evidence.origin.label if evidence.origin_id else "",
+                evidence.origin_reason,
+                *_record_cells(records.get(evidence.source.outlet_id)),
+            ]
+            for evidence in claim.evidence_list
+        ] or [[""] * 7 + [0, 0, 0] + [""] * 5]
+        for row in rows:
+            writer.writerow([_defuse(value) for value in head + row])
+    return buffer.getvalue()
+
+
+def _record_cells(record: Record | None) -> list:
+    record = record or Record()
+    return [record.agreed, record.disagreed, record.neutral]
+
+
+# A formula after a separator, for a spreadsheet that splits cells at ";", "," or a tab (its
+# locale's) whatever the quoting: "=" or "@", or "+"/"-" before anything but a number.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t]\s*)(?=[=@]|[+-][^\d\s.,%])")
+
+
+def _defuse(value: str) -> str:
+    """Keep a spreadsheet from running typed text as a formula (CSV injection), in any
+    locale: a cell starting with one gets an apostrophe, and so does a formula that would
+    start a cell once the text is split at a separator."""
+    if not isinstance(value, str) or not value:
+        return value
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+    if value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
+    return [
+        {
+            "code": str(claim.code),
+            "url": claim.site_url(base_url),
+            "statement": claim.statement,
+            "claimant": claim.claimant,
+            "context": claim.context,
+            "status": claim.status,
+            "confidence": claim.confidence,
+            "rationale": claim.rationale,
+            "tags": [tag.name for tag in claim.tags.all()],
+            "first_seen_at": claim.first_seen_at,
+            "created_at": claim.created_at,
+            "verdict_at": claim.verdict_at,
+            "evidence": [
+                {
+                    "stance": evidence.stance,
+                    "url": evidence.source.url,
+                    "title": evidence.source.title,
+                    "source": str(evidence.source.code),
+                    "outlet": evidence.source.outlet.domain if evidence.source.outlet else None,
+                    "reliability": (
+                        evidence.source.outlet.reliability if evidence.source.outlet else None
+                    ),
+                    "quote": evidence.quote,
+                    "added_at": evidence.added_at,
+                    "needs_review": evidence.needs_review,
+                }
+                for evidence in claim.evidence_list
+            ],
+        }
+        for claim in with_evidence(claims)
+    ]
+
+
+def earliest_appearance(claim: Claim) -> Evidence | None:
+    """The first source that carried the claim: supporting or reporting it, not denying
+    it, by publication date where known, else when it was linked. Any source otherwise."""
+    evidence = claim.evidence.select_related("source").order_by(
+        Coalesce("source__published_at", "added_at"), "id"
+    )
+    return evidence.exclude(stance=Evidence.Stance.DENIES).first() or evidence.first()
+
+
+def short_statement(statement: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
+    """The statement cut at a word to fit `limit` characters, with an ellipsis."""
+    if len(statement) <= limit:
+        return statement
+    cut = statement[: limit - 1].rstrip()
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")].rstrip(" ,;:-–")
+    return cut + "…"
+
+
+def claim_review(claim: Claim, base_url: str = "") -> dict | None:
+    """The schema.org ClaimReview of a claim with a verdict, or None without one.
+
+    Google's ClaimReview guidance decides the shape: `claimReviewed` is a summary under
+    75 characters (the full statement is `itemReviewed.text`), the claim's claimant is
+    `itemReviewed.author`, and the review's author is the publisher named by SITE_NAME
+    at SITE_URL.
+    Its `url` is the public page once the claim is published (readers and aggregators
+    can open it), else the desk's claim page.
+    """
+    if not claim.has_verdict or claim.status not in RATING:
+        return None
+    item = {"@type": "Claim", "text": claim.statement}
+    if claim.claimant:
+        item["author"] = {"@type": "Organization", "name": claim.claimant}
+    first = earliest_appearance(claim)
+    if claim.first_seen_at:
+        item["datePublished"] = claim.first_seen_at.date().isoformat()
+    if first is not None:
+        appearance = {"@type": "CreativeWork", "url": first.source.url}
+        if first.source.title:
+            appearance["headline"] = first.source.title
+        published = first.source.published_at or first.added_at
+        appearance["datePublished"] = published.date().isoformat()
+        item["firstAppearance"] = appearance
+        item["appearance"] = [appearance]
+        item.setdefault("datePublished", appearance["datePublished"])
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": public_url(claim, base_url) if claim.published_at else claim.site_url(base_url),
+        "claimReviewed": short_statement(claim.statement),
+        "datePublished": (claim.verdict_at or claim.updated_at).date().isoformat(),
+        "author": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL + "/",
+        },
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": RATING[claim.status],
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": claim.get_status_display(),
+        },
+        "itemReviewed": item,
+    }

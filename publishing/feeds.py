@@ -1,0 +1,91 @@
+"""Atom feeds of verdict changes and of source changes, for all claims or for one.
+
+Feeds hold what the claim pages hold, so they need the same permission: a signed-in
+session, or the user's API token in an `Authorization: Token <key>` header for feed
+readers and scripts (see docs/api.md).
+"""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from claims.models import Claim, ClaimEvent
+
+FEED_SIZE = 50
+
+
+class EventFeed(Feed):
+    feed_type = Atom1Feed
+    kinds: frozenset = frozenset()
+    what = ""
+
+    def get_object(self, request, code=None):
+        self.request = request
+        if code is None:
+            return None
+        return get_object_or_404(Claim, code=code)
+
+    def title(self, claim):
+        return f"Claimwatch: {self.what}" + (f" of “{claim.statement[:80]}”" if claim else "")
+
+    def link(self, claim):
+        return claim.get_absolute_url() if claim else reverse("claims:list")
+
+    def subtitle(self, claim):
+        return f"The latest {FEED_SIZE} {self.what.lower()}."
+
+    def items(self, claim):
+        events = ClaimEvent.objects.filter(kind__in=self.kinds).select_related(
+            "claim", "actor", "source"
+        )
+        if claim is not None:
+            events = events.filter(claim=claim)
+        return events.order_by("-created_at", "-id")[:FEED_SIZE]
+
+    def item_link(self, event):
+        return event.claim.get_absolute_url()
+
+    def item_guid(self, event):
+        # Stable and unique without exposing primary keys.
+        return f"{event.claim.code}/{event.kind}/{event.created_at.isoformat()}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, event):
+        return event.created_at
+
+    def item_updateddate(self, event):
+        return event.created_at
+
+    def item_author_name(self, event):
+        return event.actor.get_username() if event.actor else "Claimwatch"
+
+
+class VerdictFeed(EventFeed):
+    kinds = frozenset({ClaimEvent.Kind.VERDICT_SET})
+    what = "Verdict changes"
+
+    def item_title(self, event):
+        after = event.payload.get("after", {})
+        status = dict(Claim.Status.choices).get(after.get("status"), after.get("status"))
+        return f"{status}: {event.claim.statement}"
+
+    # Atom summaries are HTML: typed text is escaped so readers show it as text.
+    def item_description(self, event):
+        return escape(event.payload.get("after", {}).get("rationale", ""))
+
+
+class SourceFeed(EventFeed):
+    kinds = ClaimEvent.SOURCE_KINDS
+    what = "Source changes"
+
+    def item_title(self, event):
+        source = event.source
+        name = (source.title or source.url) if source else event.payload.get("url", "")
+        return f"{event.get_kind_display()}: {name}"
+
+    def item_description(self, event):
+        url = event.source.url if event.source else event.payload.get("url", "")
+        return escape(f"Cited by “{event.claim.statement}”. {url}")

@@ -1,0 +1,185 @@
+"""What the public sees of a published claim, and nothing else.
+
+The public page, the embeddable card, the index and the feed (publishing.public_views) are
+rendered from the plain records built here, never from model instances, so a template
+cannot reach a user, a note or a comment by mistake. `PUBLIC_FIELDS` is the allow-list
+of the model fields those records copy; tests/claims/test_public_fields.py walks every
+field of the models and fails on a field this list does not know, so a new private field
+cannot leak by default.
+
+What is private, by choice:
+- every user (authors, editors, assignees): the public side says "the desk";
+- the claim's context, tags, confidence, resolve date, import id and internal dates;
+- evidence notes (always internal) and quotes marked internal (`Evidence.quote_internal`);
+- comments and every timeline event except verdict changes, the correction history;
+- monitoring state of sources (HTTP status, hashes, check times) and outlet grades.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from claims.models import Claim, ClaimEvent, Evidence
+
+from . import exports
+
+# Model label -> fields a public page may show. Anything else is private.
+PUBLIC_FIELDS: dict[str, frozenset[str]] = {
+    "claims.Claim": frozenset(
+        {
+            "code",  # the page's address
+            "statement",
+            "status",  # the verdict
+            "rationale",
+            "verdict_at",
+            "first_seen_at",  # origins: when the claim was first seen
+            "published_at",
+            "claimant",  # who made the claim: the ClaimReview's itemReviewed.author
+        }
+    ),
+    "claims.Evidence": frozenset(
+        {
+            "source",
+            "stance",
+            "quote",  # unless quote_internal
+            "quote_internal",  # decides whether the quote is shown; never shown itself
+            "added_at",  # a source's date when its publication date is unknown
+        }
+    ),
+    "sources.Source": frozenset({"url", "title", "outlet", "published_at"}),
+    "sources.Outlet": frozenset({"name", "domain"}),
+    # Only verdict changes, with these payload keys: the correction history.
+    "claims.ClaimEvent": frozenset({"kind", "created_at", "payload"}),
+}
+PUBLIC_EVENT_KINDS = frozenset({ClaimEvent.Kind.VERDICT_SET})
+PUBLIC_PAYLOAD = {"before": ("status",), "after": ("status", "rationale")}
+DESK = "the desk"
+STATUS_LABELS = dict(Claim.Status.choices)
+
+
+@dataclass(frozen=True)
+class PublicSource:
+    stance: str
+    url: str
+    headline: str
+    outlet: str
+    domain: str
+    # When the source was published, else when the desk linked it.
+    date: datetime
+    quote: str
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    at: datetime
+    status: str
+    status_label: str
+    before_label: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class PublicClaim:
+    code: str
+    statement: str
+    status: str
+    status_label: str
+    rationale: str
+    verdict_at: datetime | None
+    published_at: datetime
+    first_seen_at: datetime | None
+    sources: list[PublicSource]
+    first_appearance: PublicSource | None
+    corrections: list[VerdictChange]
+    claim_review: dict | None = None
+    groups: list[tuple[str, str, list[PublicSource]]] = field(default_factory=list)
+
+    @property
+    def public_url(self) -> str:
+        return reverse("public:claim", args=[self.code])
+
+
+def published_claims(q: str = "") -> QuerySet[Claim]:
+    """Published claims, newest publication first; `q` matches words of the statement
+    or the rationale (never quotes or notes, which may be internal)."""
+    claims = Claim.objects.filter(published_at__isnull=False, merged_into=None, withdrawn_at=None)
+    for word in (q or "").split()[:12]:
+        claims = claims.filter(Q(statement__icontains=word) | Q(rationale__icontains=word))
+    return claims.only(*PUBLIC_FIELDS["claims.Claim"]).order_by("-published_at", "-id")
+
+
+def published_claim(code) -> Claim | None:
+    return published_claims().filter(code=code).first()
+
+
+def moved_to(code) -> Claim | None:
+    """A merged duplicate's published target, where its old public address leads."""
+    claim = Claim.objects.filter(code=code).select_related("merged_into").first()
+    target = claim.merged_into if claim else None
+    if (
+        target is None
+        or target.published_at is None
+        or target.merged_into_id
+        or target.withdrawn_at
+    ):
+        return None
+    return target
+
+
+def _source(evidence: Evidence) -> PublicSource:
+    source = evidence.source
+    outlet = source.outlet
+    return PublicSource(
+        stance=evidence.stance,
+        url=source.url,
+        headline=source.title,
+        outlet=outlet.name if outlet else "",
+        domain=outlet.domain if outlet else "",
+        date=source.published_at or evidence.added_at,
+        quote="" if evidence.quote_internal else evidence.quote,
+    )
+
+
+def _change(event: ClaimEvent) -> VerdictChange:
+    before = event.payload.get("before") or {}
+    after = event.payload.get("after") or {}
+    status = after.get("status", "")
+    return VerdictChange(
+        at=event.created_at,
+        status=status,
+        status_label=STATUS_LABELS.get(status, status),
+        before_label=STATUS_LABELS.get(before.get("status", ""), ""),
+        rationale=after.get("rationale", ""),
+    )
+
+
+def public_claim(claim: Claim, base_url: str) -> PublicClaim:
+    """The public record of a published claim: four queries (with the ClaimReview)."""
+    evidence = list(claim.evidence.select_related("source__outlet").order_by("added_at", "id"))
+    sources = [_source(ev) for ev in evidence]
+    # Origins: the first source that carried the claim (not one denying it), by its date.
+    carried = [s for s in sources if s.stance != Evidence.Stance.DENIES] or sources
+    first = min(carried, key=lambda s: s.date, default=None)
+    events = claim.events.filter(kind__in=PUBLIC_EVENT_KINDS).order_by("created_at", "id")
+    corrections = [_change(event) for event in events.only("kind", "created_at", "payload")]
+    review = exports.claim_review(claim, base_url)
+    return PublicClaim(
+        code=str(claim.code),
+        statement=claim.statement,
+        status=claim.status,
+        status_label=claim.get_status_display(),
+        rationale=claim.rationale,
+        verdict_at=claim.verdict_at,
+        published_at=claim.published_at,
+        first_seen_at=claim.first_seen_at,
+        sources=sources,
+        first_appearance=first,
+        corrections=corrections,
+        claim_review=review,
+        groups=[
+            (stance.value, stance.label, [s for s in sources if s.stance == stance])
+            for stance in Evidence.Stance
+        ],
+    )
