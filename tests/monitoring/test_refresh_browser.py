@@ -34,9 +34,10 @@ def test_it_refreshes_a_source_from_the_claim_page(
     analyst = make_user("ana", "Analysts")
     claim = claim_services.claim_create(statement="The ministers will meet.", actor=analyst)
     url = site.set("/news/refresh", article("Ministers to meet"))
-    # The first check is asked for as the page does after a link, and done by the worker.
+    # The first check is asked for by the link itself, and done by the worker.
     evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
-    assert source_check_soon(source=evidence.source)
+    # Linking asked for the first check (claims.signals.evidence_linked): none is left to ask.
+    assert not source_check_soon(source=evidence.source)
     wait_for(lambda: Snapshot.objects.filter(source=evidence.source).exists(), "the first check")
     wait_for(
         lambda: Source.objects.get(pk=evidence.source_id).check_pending is False,
