@@ -5,8 +5,8 @@ pyproject.toml forbid it); they connect to these signals in their AppConfig.read
   timelines of these claims (each with `pk`, `code` and `published_at` loaded), in the
   transaction that wrote them. Publishing empties the cached public pages of those that are
   published.
-- `evidence_linked(sender=Evidence, evidence=Evidence)`: a source was linked to a claim
-  and is to be monitored. Monitoring checks a source that was never checked within
+- `evidence_linked(sender=Evidence, evidence=Evidence)`: a person linked a source to a
+  claim, to be monitored. Monitoring checks a source that was never checked within
   seconds, after the commit, instead of at the next dispatch.
 """
 

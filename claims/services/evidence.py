@@ -49,9 +49,10 @@ def evidence_add(
 ) -> Evidence:
     """Link a source (found or created by normalised URL) to a claim with a stance.
 
-    A new source is due for its first check at once: `evidence_linked` lets monitoring
-    check it within seconds of the commit. With `monitor=False` (imports without --check)
-    a new source is not scheduled until someone asks.
+    A new source is due for its first check at once; linked by a person (the claim page,
+    the API), `evidence_linked` lets monitoring check it within seconds of the commit.
+    With `monitor=False` (imports without --check) a new source is not scheduled until
+    someone asks.
     """
     perms.require(actor, perms.ADD_EVIDENCE)
     _check_stance(stance)
@@ -85,7 +86,7 @@ def evidence_add(
     )
     if not created and _fingerprinted(source):  # already checked: group it now
         origins_regroup(claim=claim)
-    if monitor:
+    if monitor and actor is not None:  # linked by a person, who waits to see it checked
         signals.evidence_linked.send(sender=Evidence, evidence=evidence)
     return evidence
 

@@ -65,7 +65,11 @@ def test_a_failed_refresh_says_why(browser_user, worker, site, make_user, tmp_pa
     claim = services.claim_create(statement="The ministers will meet in Qingdao.", actor=analyst)
     url = site.set("/news/broken", "down for maintenance", status=503)
     evidence = services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
-    check(evidence.source)  # the first check failed already
+    # The first check, which the link asked for, failed already.
+    wait_for(
+        lambda: Source.objects.get(pk=evidence.source_id).consecutive_failures == 1,
+        "the first check",
+    )
 
     page = browser_user(analyst)
     page.goto(claim.get_absolute_url())

@@ -47,9 +47,8 @@ def test_it_checks_a_linked_source_and_writes_its_change_to_the_claim_timeline(w
     url = site.set("/news/e2e", article("Ministers to meet"))
     evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=None)
     source = evidence.source
-    # The link asks for a first check: the worker stores a first snapshot.
-    # Linking asked for the first check (claims.signals.evidence_linked): none is left to ask.
-    assert not source_check_soon(source=source)
+    # As the web page and the API do after a link: the worker stores a first snapshot.
+    assert source_check_soon(source=source)
     wait_for(lambda: Snapshot.objects.filter(source=source).exists(), "the first snapshot")
     assert Source.objects.get(pk=source.pk).state == Source.State.LIVE
 
@@ -72,8 +71,7 @@ def test_it_loses_and_duplicates_nothing_when_the_worker_process_is_killed(worke
     url = site.set("/news/kill", article("Ministers to meet"))
     evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=None)
     source = evidence.source
-    # Linking asked for the first check (claims.signals.evidence_linked): none is left to ask.
-    assert not source_check_soon(source=source)
+    assert source_check_soon(source=source)
     wait_for(lambda: Snapshot.objects.filter(source=source).exists(), "the first snapshot")
 
     # The edited page answers only when released, so the check is caught mid-fetch.
