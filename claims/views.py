@@ -11,7 +11,7 @@ a service is 403. A view that must refuse before it reads a form declares its pe
 from functools import cached_property, wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -258,9 +258,28 @@ def _refused(request, claim: Claim, status: int = 422, **forms) -> HttpResponse:
 
 @claim_view(perms.CHANGE_CLAIM)
 def claim_edit(request, claim):
+    """Edit a claim. Rewording a decided claim is an editor's act: for others the statement
+    is read-only and says why, and a refusal (the claim was decided while they typed) keeps
+    what they typed and names the rule (403)."""
     conflict = None
+    initial = {
+        "statement": claim.statement,
+        "context": claim.context,
+        "claimant": claim.claimant,
+        "tags": ", ".join(tag.name for tag in claim.tags.all()),
+        "first_seen_at": claim.first_seen_at,
+        "resolves_at": claim.resolves_at,
+        "version": claim.version,
+    }
+    form = ClaimEditForm(request.POST or None, initial=initial)
+    if claim.has_verdict and not request.user.has_perm(perms.REWORD_DECIDED):
+        # Read-only, not disabled: the text is still posted, so a refusal can keep it.
+        form.fields["statement"].widget.attrs["readonly"] = True
+        form.fields[
+            "statement"
+        ].help_text = f"This claim has a verdict: {perms.refusal(perms.REWORD_DECIDED)}"
+    status = 200
     if request.method == "POST":
-        form = ClaimEditForm(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
@@ -270,25 +289,14 @@ def claim_edit(request, claim):
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error("statement", ValidationError(str(error), code="refused"))
             except services.VersionConflict as error:
                 conflict = error.current
             else:
                 _warn_if_due(request, claim)
                 return redirect(claim)
-        status = 409 if conflict else 422
-    else:
-        form = ClaimEditForm(
-            initial={
-                "statement": claim.statement,
-                "context": claim.context,
-                "claimant": claim.claimant,
-                "tags": ", ".join(tag.name for tag in claim.tags.all()),
-                "first_seen_at": claim.first_seen_at,
-                "resolves_at": claim.resolves_at,
-                "version": claim.version,
-            }
-        )
-        status = 200
+        status = 409 if conflict else 403 if form.has_error("statement", "refused") else 422
     context = {"claim": claim, "form": form, "conflict": conflict}
     return render(request, "claims/edit.html", context, status=status)
 
