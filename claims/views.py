@@ -215,7 +215,7 @@ class ClaimPage:
 
 
 # The parts of the claim page an htmx request can ask for, by its target's id.
-CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events")
+CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events", "record")
 
 
 def _claim_page(request, claim: Claim, *, status: int = 200, **forms) -> HttpResponse:
