@@ -100,6 +100,10 @@ def claim_create(request):
     """Log a claim. Look-alikes show while typing; a near-certain duplicate (similarity at
     least DUPLICATE_AT) is not saved until the user says "save anyway"."""
     duplicate = None
+    if request.method == "POST" and fragment(request, ("similar",)):
+        # Look-alikes while typing: posted, as a statement can be longer than a URL may be.
+        similar = selectors.claims_similar(request.POST.get("statement", ""))
+        return render(request, "claims/new.html#similar", {"similar": similar})
     if request.method == "POST":
         form = ClaimForm(request.POST)
         similar = selectors.claims_similar(request.POST.get("statement", ""))
