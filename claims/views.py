@@ -74,6 +74,8 @@ def claim_list(request):
     scope = hooks.scope_chosen(request.GET)
     within = scope.claim_ids(request.user) if scope else None
     claims = selectors.claim_list(**filters, within=within)
+    if scope and scope.time:
+        claims = claims.annotate(scope_time=scope.time(request.user))
     page = get_page(claims, request.GET.get("page"), PAGE_SIZE)
     context = {
         "form": form,

@@ -119,9 +119,7 @@ def test_it_labels_a_first_check_as_the_first_capture(analyst_client, claim, sit
     assert ">Changed<" not in page
 
 
-def test_it_does_not_poll_for_an_imported_source_nobody_asked_to_check(
-    analyst_client, claim, site
-):
+def test_it_does_not_poll_for_an_imported_source_nobody_asked_to_check(analyst_client, claim, site):
     """Issue 20 item 1: imported without checks, a source says "Not scheduled" and offers
     Refresh now; nothing polls for a check that nobody queued."""
     evidence = claim_services.evidence_add(
