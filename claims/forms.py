@@ -26,6 +26,7 @@ from .models import (
     Evidence,
 )
 from .selectors import SORT_CHOICES
+from .services import RATIONALE_MISSING
 
 # Room for TAGS_MAX tags of TAG_MAX characters with their commas; the service checks each.
 TAGS_INPUT_MAX = TAGS_MAX * (TAG_MAX + 2)
@@ -186,7 +187,7 @@ class VerdictForm(forms.Form):
         max_length=RATIONALE_MAX,
         help_text="Why: which sources settle it, and what is still open.",
         widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,  # the service says what is missing, next to the field
+        error_messages={"required": RATIONALE_MISSING},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -49,6 +49,10 @@ class Scope:
     label: str
     # The ids of the claims in the scope for a user, as a subquery (never a list).
     claim_ids: Callable[[object], QuerySet] = field(compare=False)
+    # A time shown on each row of the scope's list ("due ..."), as an expression for a
+    # user, annotated on the list's rows as `scope_time`.
+    time_label: str = ""
+    time: Callable[[object], object] | None = field(default=None, compare=False)
 
 
 _parts: list[Part] = []

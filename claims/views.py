@@ -11,7 +11,7 @@ a service is 403. A view that must refuse before it reads a form declares its pe
 from functools import cached_property, wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -74,6 +74,8 @@ def claim_list(request):
     scope = hooks.scope_chosen(request.GET)
     within = scope.claim_ids(request.user) if scope else None
     claims = selectors.claim_list(**filters, within=within)
+    if scope and scope.time:
+        claims = claims.annotate(scope_time=scope.time(request.user))
     page = get_page(claims, request.GET.get("page"), PAGE_SIZE)
     context = {
         "form": form,
@@ -100,6 +102,10 @@ def claim_create(request):
     """Log a claim. Look-alikes show while typing; a near-certain duplicate (similarity at
     least DUPLICATE_AT) is not saved until the user says "save anyway"."""
     duplicate = None
+    if request.method == "POST" and fragment(request, ("similar",)):
+        # Look-alikes while typing: posted, as a statement can be longer than a URL may be.
+        similar = selectors.claims_similar(request.POST.get("statement", ""))
+        return render(request, "claims/new.html#similar", {"similar": similar})
     if request.method == "POST":
         form = ClaimForm(request.POST)
         similar = selectors.claims_similar(request.POST.get("statement", ""))
@@ -215,7 +221,7 @@ class ClaimPage:
 
 
 # The parts of the claim page an htmx request can ask for, by its target's id.
-CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events")
+CLAIM_PARTS = ("verdict", "evidence", "timeline", "older_events", "record")
 
 
 def _claim_page(request, claim: Claim, *, status: int = 200, **forms) -> HttpResponse:
@@ -258,9 +264,28 @@ def _refused(request, claim: Claim, status: int = 422, **forms) -> HttpResponse:
 
 @claim_view(perms.CHANGE_CLAIM)
 def claim_edit(request, claim):
+    """Edit a claim. Rewording a decided claim is an editor's act: for others the statement
+    is read-only and says why, and a refusal (the claim was decided while they typed) keeps
+    what they typed and names the rule (403)."""
     conflict = None
+    initial = {
+        "statement": claim.statement,
+        "context": claim.context,
+        "claimant": claim.claimant,
+        "tags": ", ".join(tag.name for tag in claim.tags.all()),
+        "first_seen_at": claim.first_seen_at,
+        "resolves_at": claim.resolves_at,
+        "version": claim.version,
+    }
+    form = ClaimEditForm(request.POST or None, initial=initial)
+    if claim.has_verdict and not request.user.has_perm(perms.REWORD_DECIDED):
+        # Read-only, not disabled: the text is still posted, so a refusal can keep it.
+        form.fields["statement"].widget.attrs["readonly"] = True
+        form.fields[
+            "statement"
+        ].help_text = f"This claim has a verdict: {perms.refusal(perms.REWORD_DECIDED)}"
+    status = 200
     if request.method == "POST":
-        form = ClaimEditForm(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
@@ -270,25 +295,14 @@ def claim_edit(request, claim):
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error("statement", ValidationError(str(error), code="refused"))
             except services.VersionConflict as error:
                 conflict = error.current
             else:
                 _warn_if_due(request, claim)
                 return redirect(claim)
-        status = 409 if conflict else 422
-    else:
-        form = ClaimEditForm(
-            initial={
-                "statement": claim.statement,
-                "context": claim.context,
-                "claimant": claim.claimant,
-                "tags": ", ".join(tag.name for tag in claim.tags.all()),
-                "first_seen_at": claim.first_seen_at,
-                "resolves_at": claim.resolves_at,
-                "version": claim.version,
-            }
-        )
-        status = 200
+        status = 409 if conflict else 403 if form.has_error("statement", "refused") else 422
     context = {"claim": claim, "form": form, "conflict": conflict}
     return render(request, "claims/edit.html", context, status=status)
 

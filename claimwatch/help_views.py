@@ -14,6 +14,7 @@ GUIDES = {
     "api": "The API",
     "fetch": "The outgoing-request guard",
     "evidence": "Captures, the tamper-evident record and evidence bundles",
+    "origins": "Independent origins and outlet records",
 }
 
 

@@ -15,31 +15,48 @@ from functools import wraps
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
-VIEW_CLAIM = "claims.view_claim"
-ADD_CLAIM = "claims.add_claim"
-CHANGE_CLAIM = "claims.change_claim"
-COMMENT = "claims.comment_claim"
-SET_VERDICT = "claims.set_verdict"
-MERGE_CLAIM = "claims.merge_claim"
+
+class Act(str):
+    """A permission, as Django checks it, with the act it allows in words, for refusals.
+
+    Several acts share one permission (importing and publishing are verdict-setting acts),
+    so a refusal names the act that was refused, not every act of the permission."""
+
+    words: str
+
+    def __new__(cls, perm: str, words: str):
+        act = super().__new__(cls, perm)
+        act.words = words
+        return act
+
+
+VIEW_CLAIM = Act("claims.view_claim", "read claims")
+ADD_CLAIM = Act("claims.add_claim", "log claims")
+CHANGE_CLAIM = Act("claims.change_claim", "edit claims")
+COMMENT = Act("claims.comment_claim", "comment on claims")
+SET_VERDICT = Act("claims.set_verdict", "set verdicts")
+MERGE_CLAIM = Act("claims.merge_claim", "merge duplicate claims")
 # A claim with a timeline is never deleted: "delete" means withdraw (claims.claim_withdraw).
-WITHDRAW_CLAIM = "claims.delete_claim"
-ADD_EVIDENCE = "claims.add_evidence"
-CHANGE_EVIDENCE = "claims.change_evidence"
-REMOVE_EVIDENCE = "claims.delete_evidence"
-WATCH = "desk.add_watch"
-UNWATCH = "desk.delete_watch"
-VIEW_SOURCE = "sources.view_source"
-ADD_SOURCE = "sources.add_source"
-REFRESH_SOURCE = "sources.change_source"
-VIEW_OUTLET = "sources.view_outlet"
-ADD_OUTLET = "sources.add_outlet"
-GRADE_OUTLET = "sources.change_outlet"
+WITHDRAW_CLAIM = Act("claims.delete_claim", "withdraw claims")
+ADD_EVIDENCE = Act("claims.add_evidence", "link sources to claims")
+CHANGE_EVIDENCE = Act("claims.change_evidence", "change stances, quotes and notes")
+REMOVE_EVIDENCE = Act("claims.delete_evidence", "remove evidence")
+WATCH = Act("desk.add_watch", "watch claims and have alerts")
+UNWATCH = Act("desk.delete_watch", "stop watching claims")
+VIEW_SOURCE = Act("sources.view_source", "read sources")
+ADD_SOURCE = Act("sources.add_source", "add sources")
+REFRESH_SOURCE = Act("sources.change_source", "ask for a check of a source")
+VIEW_OUTLET = Act("sources.view_outlet", "read outlets")
+ADD_OUTLET = Act("sources.add_outlet", "add outlets")
+GRADE_OUTLET = Act("sources.change_outlet", "grade outlets")
 # Imports set verdicts, so they are an editor's act.
-IMPORT = SET_VERDICT
+IMPORT = Act(SET_VERDICT, "import spreadsheets")
 # Publishing a claim's public page (docs/public.md) vouches for its verdict: an editor's act.
-PUBLISH = SET_VERDICT
+PUBLISH = Act(SET_VERDICT, "publish claims")
+# Rewording a decided claim changes what its verdict and ClaimReview speak of.
+REWORD_DECIDED = Act(SET_VERDICT, "reword a claim that has a verdict")
 # Putting analysts and editors on a claim: whoever may edit claims.
-ASSIGN = CHANGE_CLAIM
+ASSIGN = Act(CHANGE_CLAIM, "assign claims")
 # Who can be put on a claim: the analysts and editors (both log claims).
 ASSIGNABLE = ADD_CLAIM
 
@@ -67,32 +84,12 @@ ANALYSTS = [
 EDITORS = [*ANALYSTS, SET_VERDICT, MERGE_CLAIM, REMOVE_EVIDENCE, GRADE_OUTLET, WITHDRAW_CLAIM]
 ROLES = {"Analysts": ANALYSTS, "Editors": EDITORS}
 
-EDITORS_ONLY = {SET_VERDICT, MERGE_CLAIM, REMOVE_EVIDENCE, GRADE_OUTLET}
-# What each permission lets one do, for the message of a refusal (the 403 page says it).
-ALLOWS = {
-    VIEW_CLAIM: "read claims",
-    ADD_CLAIM: "log claims",
-    CHANGE_CLAIM: "edit claims",
-    COMMENT: "comment on claims",
-    SET_VERDICT: "set verdicts, publish claims and import spreadsheets",
-    MERGE_CLAIM: "merge duplicate claims",
-    ADD_EVIDENCE: "link sources to claims",
-    CHANGE_EVIDENCE: "change stances, quotes and notes",
-    REMOVE_EVIDENCE: "remove evidence",
-    WATCH: "watch claims",
-    UNWATCH: "stop watching claims",
-    VIEW_SOURCE: "read sources",
-    ADD_SOURCE: "add sources",
-    REFRESH_SOURCE: "ask for a check of a source",
-    VIEW_OUTLET: "read outlets",
-    ADD_OUTLET: "add outlets",
-    GRADE_OUTLET: "grade outlets",
-}
+EDITORS_ONLY = {SET_VERDICT, MERGE_CLAIM, WITHDRAW_CLAIM, REMOVE_EVIDENCE, GRADE_OUTLET}
 
 
 def refusal(perm: str) -> str:
     """Why a user is refused, in words: who may, and what to do."""
-    what = ALLOWS.get(perm, "do this")
+    what = getattr(perm, "words", "do this")
     if perm in EDITORS_ONLY:
         return f"Only editors can {what}. Ask an editor on your desk."
     return (

@@ -75,7 +75,11 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Demo users' password for seed_demo; generated and printed when unset.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links (mails, feeds, ClaimReview, the embed snippet). Without SITE_URL, the
+# address the local server listens on: bin/start's PORT.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
+    f"http://127.0.0.1:{envint('PORT', '8000', minimum=1)}"
+)
 # Who publishes the fact checks: the author of every ClaimReview (with SITE_URL).
 SITE_NAME = os.environ.get("SITE_NAME", "").strip() or "Claimwatch"
 

@@ -19,4 +19,12 @@ class DeskConfig(AppConfig):
         hooks.register_part(
             hooks.Part("header", "desk/claim_parts.html#desk", views.assignees_context)
         )
-        hooks.register_scope(hooks.Scope("mine", "My claims", selectors.assigned_claim_ids))
+        hooks.register_scope(
+            hooks.Scope(
+                "mine",
+                "My claims",
+                selectors.assigned_claim_ids,
+                time_label="due",
+                time=selectors.assignment_due,
+            )
+        )

@@ -1,12 +1,18 @@
 """The desk's reads: who works on what, and who watches it."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from claims.models import Claim
 from claimwatch import perms
 
 from .models import Assignment, Watch
+
+
+def assignment_due(user) -> Subquery:
+    """When `user`'s assignment to each claim of a list is due (a column of "My claims")."""
+    mine = Assignment.objects.filter(claim=OuterRef("pk"), user=user)
+    return Subquery(mine.values("due_at")[:1])
 
 
 def assigned_claim_ids(user) -> QuerySet:

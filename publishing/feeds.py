@@ -5,6 +5,9 @@ session, or the user's API token in an `Authorization: Token <key>` header for f
 readers and scripts (see docs/api.md).
 """
 
+import uuid
+
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -14,6 +17,13 @@ from django.utils.html import escape
 from claims.models import Claim, ClaimEvent
 
 FEED_SIZE = 50
+
+
+def atom_id(*parts) -> str:
+    """An Atom id (RFC 4287 4.2.6: an IRI, never reused): a name-based UUID of the site
+    and `parts`, so the same entry keeps its id and two entries never share one."""
+    site = uuid.uuid5(uuid.NAMESPACE_URL, settings.SITE_URL)
+    return f"urn:uuid:{uuid.uuid5(site, '/'.join(str(part) for part in parts))}"
 
 
 class EventFeed(Feed):
@@ -33,6 +43,9 @@ class EventFeed(Feed):
     def link(self, claim):
         return claim.get_absolute_url() if claim else reverse("claims:list")
 
+    def feed_guid(self, claim):
+        return atom_id("feed", type(self).__name__, claim.code if claim else "all")
+
     def subtitle(self, claim):
         return f"The latest {FEED_SIZE} {self.what.lower()}."
 
@@ -48,8 +61,8 @@ class EventFeed(Feed):
         return event.claim.get_absolute_url()
 
     def item_guid(self, event):
-        # Stable and unique without exposing primary keys.
-        return f"{event.claim.code}/{event.kind}/{event.created_at.isoformat()}"
+        # One per event: its place in its claim's chain (never a primary key).
+        return atom_id("claim", event.claim.code, "event", event.seq)
 
     item_guid_is_permalink = False
 

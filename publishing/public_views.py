@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET
 
 from . import cache as public_cache
 from . import exports, public
+from .feeds import atom_id
 
 PAGE_SIZE = 25
 FEED_SIZE = 50
@@ -159,8 +160,11 @@ class PublicationFeed(Feed):
     def item_link(self, claim):
         return exports.public_path(claim)
 
+    def feed_guid(self):
+        return atom_id("feed", "publications")
+
     def item_guid(self, claim):
-        return f"{claim.code}/{claim.published_at.isoformat()}"
+        return atom_id("claim", claim.code, "published", claim.published_at.isoformat())
 
     item_guid_is_permalink = False
 

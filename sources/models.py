@@ -181,12 +181,13 @@ class Source(models.Model):
 
     @property
     def check_pending(self) -> bool:
-        """A check was asked for (a new source, or "Refresh now") and has not finished.
+        """A check was asked for (a new source, or "Refresh now") and has not finished. A
+        source imported without checks was asked for nothing: it is not scheduled.
 
         Only for PENDING_FOR: pages stop polling a check that no worker is doing."""
         if self.check_requested_at is not None:
             asked = self.check_requested_at
-        elif self.last_checked_at is None:
+        elif self.last_checked_at is None and not self.unscheduled:
             asked = self.created_at
         else:
             return False

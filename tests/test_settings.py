@@ -104,3 +104,24 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _site_url(env: dict) -> str:
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='claimwatch.settings'; "
+        "from django.conf import settings; print(settings.SITE_URL)"
+    )
+    base = {"PATH": "/usr/bin:/bin", "CLAIMWATCH_VAR_DIR": "/tmp/cw-settings", "DEBUG": "true"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_it_links_to_the_port_the_server_listens_on_without_a_site_url():
+    assert _site_url({}) == "http://127.0.0.1:8000"
+    assert _site_url({"PORT": "8123"}) == "http://127.0.0.1:8123"
+    assert _site_url({"PORT": "8123", "SITE_URL": "https://claims.example.org/"}) == (
+        "https://claims.example.org"
+    )

@@ -35,9 +35,10 @@ from .evidence import (
 from .origins import origin_join, origin_split, origins_regroup, origins_update_for_source
 from .text import text_clean
 from .timeline import comment_add, event_append, payload_value, source_event_record
-from .verdicts import verdict_set
+from .verdicts import RATIONALE_MISSING, verdict_set
 
 __all__ = [
+    "RATIONALE_MISSING",
     "EvidenceLink",
     "VersionConflict",
     "claim_create",

@@ -183,7 +183,7 @@ def claim_update(
         return claim
     decided = claim.status != Claim.Status.UNVERIFIED
     if decided and "statement" in changed:
-        perms.require(actor, perms.SET_VERDICT)
+        perms.require(actor, perms.REWORD_DECIDED)
     bump_version(
         claim,
         expected_version,

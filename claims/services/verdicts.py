@@ -14,6 +14,8 @@ from .claims import bump_version
 from .text import text_clean
 from .timeline import event_append
 
+RATIONALE_MISSING = "Say why: a verdict needs a rationale."
+
 
 @transaction.atomic
 def verdict_set(
@@ -36,7 +38,7 @@ def verdict_set(
     if status not in Claim.Status.values:
         errors["status"] = f"Choose one of: {', '.join(Claim.Status.values)}."
     if not rationale:
-        errors["rationale"] = "Say why: a verdict needs a rationale."
+        errors["rationale"] = RATIONALE_MISSING
     if confidence not in Claim.Confidence.values:
         errors["confidence"] = "Choose low, medium or high."
     if errors:

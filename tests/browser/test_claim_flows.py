@@ -86,9 +86,17 @@ def test_an_analyst_logs_a_claim_and_an_editor_decides_it(
     desk.get_by_role("combobox", name="Verdict").select_option("denied")
     desk.get_by_label("Confidence").select_option("high")
     desk.get_by_label("Rationale").fill("The ministry's statement settles it.")
+    events_before = Claim.objects.get().timeline_length
+    expect(desk.locator("#publishing")).to_contain_text("can be published once it has a verdict")
+    expect(desk.locator("#exports")).not_to_contain_text("ClaimReview")
     desk.get_by_role("button", name="Save verdict").click()
     expect(desk.locator("#verdict .badge.status-denied")).to_be_visible()
     expect(desk.locator("#verdict .rationale")).to_have_text("The ministry's statement settles it.")
+    # Every panel the verdict touches follows in place, without a reload (issue 20 item 3).
+    expect(desk.locator("#publishing").get_by_role("button", name="Publish")).to_be_visible()
+    expect(desk.locator("#publishing")).not_to_contain_text("once it has a verdict")
+    expect(desk.locator("#exports")).to_contain_text("ClaimReview")
+    expect(desk.locator("#record")).to_contain_text(f"{events_before + 1} events")
 
     # The timeline tells it all, newest first, with before and after of the verdict.
     expect(desk.locator("#timeline .event.kind-verdict_set")).to_have_count(1)

@@ -83,6 +83,21 @@ def test_it_lists_my_claims_with_a_count_in_the_header(analyst_client, analyst, 
     assert 'id="id_mine" value="on" checked' in html
 
 
+def test_it_shows_when_each_of_my_claims_is_due(analyst_client, analyst, editor):
+    """Issue 20 item 11: "My claims" rows say when each is due."""
+    due = datetime(2026, 12, 9, 17, 30, tzinfo=UTC)
+    soon = services.claim_create(statement="Due soon.", actor=editor)
+    open_ended = services.claim_create(statement="No date.", actor=editor)
+    claim_assign(claim=soon, user=analyst, due_at=due, actor=editor)
+    claim_assign(claim=open_ended, user=analyst, actor=editor)
+    html = analyst_client.get(reverse("claims:list") + "?mine=on").content.decode()
+    row = html.split("Due soon.")[1].split("</li>")[0]
+    assert f'Due <time datetime="{due.isoformat()}">9 Dec 2026, 17:30</time>' in row
+    assert "Due no date set" in html.split("No date.")[1].split("</li>")[0]
+    everyone = analyst_client.get(reverse("claims:list")).content.decode()
+    assert "scope-time" not in everyone
+
+
 def test_it_filters_the_review_queue_to_my_claims(analyst_client, analyst, editor):
     past = timezone.now() - timedelta(days=1)
     mine, other = (

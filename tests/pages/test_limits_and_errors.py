@@ -118,3 +118,54 @@ def test_it_links_the_import_guide_as_a_page(editor_client):
     guide = editor_client.get("/help/import/")
     assert guide.status_code == 200 and "<table>" in guide.content.decode()
     assert editor_client.get("/help/settings/").status_code == 404
+
+
+def test_it_names_the_act_it_refuses_not_every_act_of_the_permission(analyst_client, claim):
+    publish = analyst_client.post(reverse("publishing:publish", args=[claim.code]))
+    assert publish.status_code == 403
+    assert "Only editors can publish claims." in publish.content.decode()
+    imports = analyst_client.get(reverse("intake:import"))
+    assert imports.status_code == 403
+    body = imports.content.decode()
+    assert "Only editors can import spreadsheets." in body
+    assert "publish" not in body.split("Only editors can")[1].split(".")[0]
+
+
+def test_it_says_up_front_that_rewording_a_decided_claim_is_an_editors_act(
+    analyst_client, editor, claim
+):
+    services.verdict_set(
+        claim=claim, status="denied", rationale="No.", expected_version=claim.version, actor=editor
+    )
+    claim.refresh_from_db()
+    page = analyst_client.get(reverse("claims:edit", args=[claim.code])).content.decode()
+    assert "Only editors can reword a claim that has a verdict." in page
+    assert "readonly" in page.split('name="statement"')[1].split(">")[0]
+    # The rest of the claim is the analyst's to edit.
+    response = analyst_client.post(
+        reverse("claims:edit", args=[claim.code]),
+        {"statement": claim.statement, "context": "More context", "version": claim.version},
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.context == "More context"
+
+
+def test_it_keeps_a_refused_rewording_and_names_the_rule(analyst_client, editor, claim):
+    # The analyst opened the form before the editor decided the claim.
+    typed = "The ministers met in Qingdao on 26 June."
+    services.verdict_set(
+        claim=claim, status="denied", rationale="No.", expected_version=claim.version, actor=editor
+    )
+    claim.refresh_from_db()
+    response = analyst_client.post(
+        reverse("claims:edit", args=[claim.code]),
+        {"statement": typed, "context": "typed too", "version": claim.version},
+    )
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Only editors can reword a claim that has a verdict." in body
+    assert typed in body and "typed too" in body
+    assert 'aria-label="Main"' in body  # the form in the site's layout, not a bare 403 page
+    claim.refresh_from_db()
+    assert claim.statement != typed and claim.context != "typed too"

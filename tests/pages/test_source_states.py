@@ -117,3 +117,20 @@ def test_it_labels_a_first_check_as_the_first_capture(analyst_client, claim, sit
     page = analyst_client.get(source.get_absolute_url()).content.decode()
     assert "First capture" in page
     assert ">Changed<" not in page
+
+
+def test_it_does_not_poll_for_an_imported_source_nobody_asked_to_check(analyst_client, claim, site):
+    """Issue 20 item 1: imported without checks, a source says "Not scheduled" and offers
+    Refresh now; nothing polls for a check that nobody queued."""
+    evidence = claim_services.evidence_add(
+        claim=claim, url=site.url("/imported"), stance="supports", actor=None, monitor=False
+    )
+    source = evidence.source
+    assert source.next_check_at is None and not source.check_pending
+    for url in (claim.get_absolute_url(), source.get_absolute_url()):
+        page = analyst_client.get(url).content.decode()
+        badge = page.split(f'id="state-{source.code}"')[1].split("</span>\n</span>")[0]
+        assert "hx-trigger" not in badge.split(">")[0] and "checking…" not in badge
+        assert "Not scheduled" in badge and "Refresh now" in badge
+    state = analyst_client.get(reverse("sources:state", args=[source.code]))
+    assert state.status_code == 286  # htmx stops polling at once

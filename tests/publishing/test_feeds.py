@@ -1,7 +1,9 @@
 import xml.etree.ElementTree as ET
 
+import feedparser
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from claims import services
@@ -116,3 +118,24 @@ def test_it_builds_a_feed_in_a_constant_number_of_queries(
     make(27)
     with django_assert_num_queries(5):
         assert len(entries(analyst_client.get(url))) == 30
+
+
+def test_it_gives_every_entry_and_feed_an_iri_of_its_own(analyst_client, claim):
+    """Issue 20 item 12: two source events written by one batch at one instant get two ids;
+    ids are IRIs (RFC 4287 4.2.6); the verdicts and sources feeds are two feeds. Read by
+    feedparser, as feed readers do."""
+    a = services.evidence_add(claim=claim, url="https://dawn.com/a", stance="supports", actor=None)
+    b = services.evidence_add(claim=claim, url="https://geo.tv/b", stance="denies", actor=None)
+    at = timezone.now()
+    for evidence in (a, b):
+        services.source_event_record(source=evidence.source, kind="source_changed", at=at)
+    sources = feedparser.parse(analyst_client.get(reverse("publishing:feed_sources")).content)
+    verdicts = feedparser.parse(analyst_client.get(reverse("publishing:feed_verdicts")).content)
+    assert not sources.bozo and not verdicts.bozo
+    ids = [entry.id for entry in sources.entries]
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert all(i.startswith("urn:uuid:") for i in ids)
+    assert sources.feed.id != verdicts.feed.id
+    assert sources.feed.id.startswith("urn:uuid:")
+    again = feedparser.parse(analyst_client.get(reverse("publishing:feed_sources")).content)
+    assert [entry.id for entry in again.entries] == ids  # stable: readers see no new entry

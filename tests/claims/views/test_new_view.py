@@ -99,3 +99,19 @@ def test_it_suggests_by_shared_words_off_postgresql(analyst_client, claim, htmx,
         URL, {"statement": "Volcanic ash grounds flights"}, headers=htmx("similar")
     ).content.decode()
     assert claim.get_absolute_url() not in body
+
+
+def test_it_suggests_look_alikes_for_a_long_statement_without_saving_it(
+    analyst_client, claim, htmx
+):
+    """Issue 20 item 5: the look-alikes are posted (a GET of 5,000 characters is a 414)."""
+    page = analyst_client.get(URL).content.decode()
+    textarea = page.split('name="statement"')[0].rsplit("<textarea", 1)[1]
+    textarea += page.split('name="statement"')[1].split(">")[0]
+    assert "hx-post=" in textarea and "hx-get=" not in textarea
+    long = "Defence ministers to meet in Qingdao at the SCO summit. " + "x " * 2400
+    response = analyst_client.post(URL, {"statement": long}, headers=htmx("similar"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<aside id="similar"')
+    assert Claim.objects.count() == 1  # only the fixture's: a look-up saves nothing

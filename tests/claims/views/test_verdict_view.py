@@ -107,3 +107,10 @@ def test_it_answers_409_with_the_whole_page_without_javascript(editor_client, cl
     response = editor_client.post(url(claim), stale)
     assert response.status_code == 409
     assert "<html" in response.content.decode()
+
+
+def test_it_marks_the_rationale_as_required(editor_client, claim):
+    """Issue 20 item 11: the form says up front that a verdict needs its reason."""
+    page = editor_client.get(claim.get_absolute_url()).content.decode()
+    label = page.split('for="id_rationale"')[1].split("</label>")[0]
+    assert '<span class="req" aria-hidden="true">*</span>' in label
