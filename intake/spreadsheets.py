@@ -276,6 +276,13 @@ def _decoding(data: bytes, encoding: str) -> tuple[str, str]:
             codec = codecs.lookup(encoding)
         except LookupError:
             raise ImportFileError(f"Unknown encoding '{encoding}'.") from None
+        # rot13, zlib_codec, base64 ... are codecs but no text's encoding: Python refuses
+        # to read text with them.
+        if not getattr(codec, "_is_text_encoding", True):
+            raise ImportFileError(
+                f"'{encoding}' is not a text encoding: name the one the file is saved in "
+                "(utf-8, cp1252, latin-1, utf-16, ...)."
+            )
         name = "utf-8-sig" if codec.name == "utf-8" else codec.name
         return name, f"{codec.name} (given)"
     if data.startswith(codecs.BOM_UTF8):

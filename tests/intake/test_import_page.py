@@ -125,6 +125,16 @@ def test_it_reads_a_cp1252_file_when_told_its_encoding(editor_client):
     assert "\u201cCafé\u201d will close" in review.content.decode()
 
 
+@pytest.mark.parametrize("encoding", ["rot13", "zlib_codec", "base64"])
+def test_it_refuses_a_codec_that_is_no_text_encoding(editor_client, encoding):
+    response = editor_client.post(
+        reverse("intake:import"),
+        {"file": SimpleUploadedFile("x.csv", b"claim,url\nx,y\n"), "encoding": encoding},
+    )
+    assert response.status_code == 422
+    assert f"&#x27;{encoding}&#x27; is not a text encoding" in response.content.decode()
+
+
 def test_it_says_so_when_the_file_has_a_header_and_no_rows(editor_client):
     response = editor_client.post(
         reverse("intake:import"), {"file": SimpleUploadedFile("x.csv", b"claim,url\n")}
