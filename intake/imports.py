@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from claims import services
 from claims.models import CLAIMANT_MAX, STATEMENT_MAX, Claim, Evidence
+from claimwatch.formulas import undefuse
 from sources.models import TITLE_MAX, Source
 from sources.services import source_url_clean
 from sources.urlnorm import normalize_url
@@ -175,7 +176,8 @@ def _fits_message(column: str, values: list[str]) -> Issue:
 def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report) -> Row | None:
     def get(name: str) -> str:
         column = mapping.columns.get(name)
-        return (values.get(column) or "").strip() if column else ""
+        # A cell our own CSV export defused reads as the text that was exported.
+        return undefuse((values.get(column) or "").strip()) if column else ""
 
     errors = []
     if any("\x00" in get(name) for name in mapping.columns):
