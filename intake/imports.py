@@ -33,11 +33,12 @@ from django.utils import timezone
 
 from claims import services
 from claims.models import CLAIMANT_MAX, STATEMENT_MAX, Claim, Evidence
+from claimwatch.formulas import undefuse
 from sources.models import TITLE_MAX, Source
 from sources.services import source_url_clean
 from sources.urlnorm import normalize_url
 
-from .mapping import ISO_START, ColumnMapping, date_formats_fitting, parse_when, repair_url
+from .mapping import FIELDS, ISO_START, ColumnMapping, date_formats_fitting, parse_when, repair_url
 from .spreadsheets import ImportFileError, ImportLimits, Table, read_table
 
 __all__ = ["ImportFileError", "ImportLimits", "Table", "import_claims", "read_table"]
@@ -132,7 +133,32 @@ class ImportReport:
         )
 
 
-def _date_hint(raw_rows, mapping: "ColumnMapping") -> Issue | None:
+@dataclass(frozen=True)
+class Wording:
+    """How a message names the controls of where it is shown: the command's options or
+    the upload page's fields. Each piece takes the format (or nothing) it speaks of."""
+
+    give_format: str  # the one format every value fits
+    give_right_format: str  # several fit
+    give_some_format: str  # none of the offered ones fits
+    ignore_column: str
+
+
+COMMAND = Wording(
+    give_format="give --date-format '{}'",
+    give_right_format="give the right --date-format",
+    give_some_format="give its format with --date-format (strftime, e.g. %d.%m.%Y)",
+    ignore_column="or ignore the column with --map date=",
+)
+PAGE = Wording(
+    give_format="type {} in the Date format field",
+    give_right_format="type the right one in the Date format field",
+    give_some_format="type its format in the Date format field (strftime, e.g. %d.%m.%Y)",
+    ignore_column=f'or ignore the column: choose "(none)" for "{FIELDS["date"].split(" (")[0]}"',
+)
+
+
+def _date_hint(raw_rows, mapping: "ColumnMapping", wording: Wording) -> Issue | None:
     """One file-level error naming the formats a non-ISO date column fits, when no format
     was given: the rows' errors alone would not say what to type."""
     column = mapping.columns.get("date")
@@ -143,7 +169,7 @@ def _date_hint(raw_rows, mapping: "ColumnMapping") -> Issue | None:
         value = (row.get(column) or "").strip()
         if value and not ISO_START.match(value) and not _is_uuid(value):
             odd.append(value)
-    return _fits_message(column, odd) if odd else None
+    return _fits_message(column, odd, wording) if odd else None
 
 
 def _is_uuid(value: str) -> bool:
@@ -154,30 +180,37 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _fits_message(column: str, values: list[str]) -> Issue:
+def _fits_message(column: str, values: list[str], wording: Wording) -> Issue:
     fitting = date_formats_fitting(values)
     if len(fitting) == 1:
-        advice = f"every value reads as {fitting[0]}: give --date-format '{fitting[0]}'"
+        advice = f"every value reads as {fitting[0]}: {wording.give_format.format(fitting[0])}"
     elif fitting:
         advice = (
             f"the values read as any of {', '.join(fitting)}, so which one is meant cannot be "
-            "told from the file: give the right --date-format"
+            f"told from the file: {wording.give_right_format}"
         )
     else:
-        advice = "give its format with --date-format (strftime, e.g. %d.%m.%Y)"
+        advice = wording.give_some_format
     return Issue(
         0,
         f"the date column '{column}' is not ISO (e.g. '{values[0].strip()}'); {advice}, "
-        "or ignore the column with --map date=",
+        f"{wording.ignore_column}",
     )
 
 
-def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report) -> Row | None:
+def _read_row(
+    line: int, values: dict[str, str], mapping: ColumnMapping
+) -> tuple[Row, list[str], list[Issue]]:
+    """A row's fields as the import reads them, with what is wrong with it and what was
+    repaired: every field it could read is there even when another is wrong (the page
+    shows them)."""
+
     def get(name: str) -> str:
         column = mapping.columns.get(name)
-        return (values.get(column) or "").strip() if column else ""
+        # A cell our own CSV export defused reads as the text that was exported.
+        return undefuse((values.get(column) or "").strip()) if column else ""
 
-    errors = []
+    errors, warnings = [], []
     if any("\x00" in get(name) for name in mapping.columns):
         errors.append("the row contains a NUL character, which no field can hold")
     statement = " ".join(get("claim").split())
@@ -200,10 +233,11 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
         try:
             url = normalize_url(repaired)
         except ValidationError as exc:
+            url = raw_url
             errors.append(f"the URL '{raw_url}' cannot be used: {' '.join(exc.messages)}")
         else:
             if note:
-                report.warnings.append(Issue(line, note))
+                warnings.append(Issue(line, note))
         stance_raw = get("stance")
         stance = mapping.stances.get(stance_raw.lower(), "")
         if not stance_raw:
@@ -220,10 +254,7 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
     claimant = " ".join(get("claimant").split())
     if len(claimant) > CLAIMANT_MAX:
         errors.append(f"the claimant is longer than {CLAIMANT_MAX} characters")
-    if errors:
-        report.errors.extend(Issue(line, message) for message in errors)
-        return None
-    return Row(
+    row = Row(
         line=line,
         statement=statement,
         external_id=get("external_id"),
@@ -235,6 +266,17 @@ def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report
         date=date,
         claimant=claimant,
     )
+    return row, errors, warnings
+
+
+def _clean_row(line: int, values: dict[str, str], mapping: ColumnMapping, report) -> Row | None:
+    """The row to import, or None when it has errors (added to the report)."""
+    row, errors, warnings = _read_row(line, values, mapping)
+    report.warnings.extend(warnings)
+    if errors:
+        report.errors.extend(Issue(line, message) for message in errors)
+        return None
+    return row
 
 
 def _plan(rows: list[Row], report: ImportReport) -> list[PlannedClaim]:
@@ -446,17 +488,17 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 
 def preview(table: Table, mapping: ColumnMapping, *, limit: int = 5) -> list[dict]:
     """The first rows as the import reads them (dates parsed), each with its own errors,
-    so a wrong date format or column shows before anything is imported."""
+    so a wrong date format or column shows before anything is imported; a row's other
+    fields show even when one is wrong."""
     rows = []
     for line, values in table.rows[:limit]:
-        scratch = ImportReport(name="", dry_run=True)
-        row = _clean_row(line, values, mapping, scratch)
+        row, errors, _ = _read_row(line, values, mapping)
         rows.append(
             {
                 "line": line,
                 "row": row,
-                "date": row.date.isoformat() if row and row.date else "",
-                "errors": [issue.message for issue in scratch.errors],
+                "date": row.date.isoformat() if row.date else "",
+                "errors": errors,
             }
         )
     return rows
@@ -473,6 +515,7 @@ def import_claims(
     dry_run: bool = False,
     check: bool = False,
     progress: Progress | None = None,
+    wording: Wording = COMMAND,
 ) -> ImportReport:
     """Import a spreadsheet (see the module docstring); nothing is written unless it all is.
 
@@ -482,6 +525,7 @@ def import_claims(
     value mappings. `name` is how verdict rationales cite the import. Raises
     ImportFileError when the file as a whole cannot be read.
 
+    `wording` names the controls of where the report is shown (COMMAND, PAGE).
     `progress(phase, done, total)` is called as rows are checked (CHECKING) and claims
     written (WRITING), last just before the commit; whatever it raises stops the import
     and rolls back everything (a cancel, a time limit).
@@ -498,7 +542,7 @@ def import_claims(
     mapping.stances.update({k.strip().lower(): v for k, v in (stances or {}).items()})
     mapping.check(table.headers)
     report.rows = len(table.rows)
-    hint = _date_hint(table.rows, mapping)
+    hint = _date_hint(table.rows, mapping, wording)
     if hint:
         report.errors.append(hint)
     cleaned = []

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from claimwatch import perms
 
-from .imports import CHECKING, WRITING, import_claims
+from .imports import CHECKING, PAGE, WRITING, import_claims
 from .mapping import ColumnMapping
 from .models import ImportJob
 from .spreadsheets import ImportFileError, ImportLimits, read_table
@@ -237,6 +237,7 @@ def job_run(job_id: str) -> str:
                 dry_run=job.kind == ImportJob.Kind.PREVIEW,
                 check=job.check_sources,
                 progress=report,
+                wording=PAGE,
             )
             # In the import's transaction: "done" and the claims are written together.
             _finish(job, ImportJob.State.DONE, report=result.as_data())

@@ -7,7 +7,6 @@ so an export of any size takes a constant number of queries. The CSV has one row
 
 import csv
 import io
-import re
 from datetime import datetime
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.urls import reverse
 from claims.models import Claim, Evidence
 from claims.records import Record
 from claims.selectors import origin_counts, outlet_records
+from claimwatch.formulas import defuse
 
 CSV_COLUMNS = [
     "code",
@@ -124,30 +124,13 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
             for evidence in claim.evidence_list
         ] or [[""] * 7 + [0, 0, 0] + [""] * 5]
         for row in rows:
-            writer.writerow([_defuse(value) for value in head + row])
+            writer.writerow([defuse(value) for value in head + row])
     return buffer.getvalue()
 
 
 def _record_cells(record: Record | None) -> list:
     record = record or Record()
     return [record.agreed, record.disagreed, record.neutral]
-
-
-# A formula after a separator, for a spreadsheet that splits cells at ";", "," or a tab (its
-# locale's) whatever the quoting: "=" or "@", or "+"/"-" before anything but a number.
-_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t]\s*)(?=[=@]|[+-][^\d\s.,%])")
-
-
-def _defuse(value: str) -> str:
-    """Keep a spreadsheet from running typed text as a formula (CSV injection), in any
-    locale: a cell starting with one gets an apostrophe, and so does a formula that would
-    start a cell once the text is split at a separator."""
-    if not isinstance(value, str) or not value:
-        return value
-    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
-    if value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
 
 
 def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:

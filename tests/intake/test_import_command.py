@@ -76,6 +76,8 @@ def test_it_refuses_bad_arguments(csv_file, tmp_path):
         run(csv_file, "--as", "nobody")
     with pytest.raises(CommandError, match="no column 'Nope'"):
         run(csv_file, "--map", "claim=Nope")
+    with pytest.raises(CommandError, match="'zlib_codec' is not a text encoding"):
+        run(csv_file, "--encoding", "zlib_codec")
 
 
 def test_it_imports_as_a_user(csv_file, analyst):

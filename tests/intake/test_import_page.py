@@ -125,6 +125,16 @@ def test_it_reads_a_cp1252_file_when_told_its_encoding(editor_client):
     assert "\u201cCafé\u201d will close" in review.content.decode()
 
 
+@pytest.mark.parametrize("encoding", ["rot13", "zlib_codec", "base64"])
+def test_it_refuses_a_codec_that_is_no_text_encoding(editor_client, encoding):
+    response = editor_client.post(
+        reverse("intake:import"),
+        {"file": SimpleUploadedFile("x.csv", b"claim,url\nx,y\n"), "encoding": encoding},
+    )
+    assert response.status_code == 422
+    assert f"&#x27;{encoding}&#x27; is not a text encoding" in response.content.decode()
+
+
 def test_it_says_so_when_the_file_has_a_header_and_no_rows(editor_client):
     response = editor_client.post(
         reverse("intake:import"), {"file": SimpleUploadedFile("x.csv", b"claim,url\n")}
@@ -204,3 +214,29 @@ def test_it_refuses_a_date_format_it_cannot_use_and_keeps_the_mapping(editor_cli
     assert response.status_code == 422
     assert "needs a day, a month and a year" in response.content.decode()
     assert not Claim.objects.exists()
+
+
+def test_it_names_the_pages_own_date_format_field_not_the_commands_option(
+    editor_client, run_import_jobs
+):
+    response = editor_client.post(
+        reverse("intake:import"),
+        {"file": SimpleUploadedFile("export.csv", corpus.google_sheets_csv())},
+    )
+    review_url = response["Location"]
+    form = {
+        "col_claim": "Claim",
+        "col_url": "Article URL",
+        "col_stance": "Stance",
+        "col_date": "Published",
+        "stances": "for = supports\nagainst = denies\nobserving = neutral",
+        "action": "preview",
+    }
+    assert editor_client.post(review_url, form).status_code == 302
+    assert run_import_jobs() == ["done"]
+    page = editor_client.get(review_url).content.decode()
+    assert "every value reads as %m/%d/%y: type %m/%d/%y in the Date format field" in page
+    assert (
+        "or ignore the column: choose &quot;(none)&quot; for &quot;When the source appeared" in page
+    )
+    assert "--date-format" not in page and "--map" not in page
