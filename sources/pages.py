@@ -51,8 +51,9 @@ TEXT_FOR_LANGUAGE = 2000
 JSONLD_MAX = 1_000_000
 # A line of at most this many words can be a paywall prompt; longer lines are article.
 PROMPT_MAX_WORDS = 40
-# A shell: fewer words than this, and script SHELL_SCRIPT_RATIO times the text.
-SHELL_MAX_WORDS = 60
+# A shell: fewer characters of text than this (characters, not words: Chinese has no
+# spaces), and script SHELL_SCRIPT_RATIO times the text.
+SHELL_MAX_CHARS = 400
 SHELL_SCRIPT_RATIO = 20
 SHELL_HINTS = ("javascript", "enable js", "browser is not supported", "loading...")
 ARTICLE_TYPES = re.compile(r"(?:Article|BlogPosting|Report|LiveBlogPosting)$")
@@ -95,8 +96,7 @@ def read(
     document = trafilatura.bare_extraction(tree, url=url or None, favor_recall=True)
     text = (document.text or "").strip() if document is not None else ""
     text, paywalled = drop_prompts(text)
-    words = len(text.split())
-    scripted = words < SHELL_MAX_WORDS and (
+    scripted = len(text) < SHELL_MAX_CHARS and (
         facts.script_chars > SHELL_SCRIPT_RATIO * max(len(text), 1)
         or any(hint in text.lower() for hint in SHELL_HINTS)
     )
