@@ -80,7 +80,8 @@ STAMPS = {
     "hi": ("अपडेटेड: 03 दिसंबर, 2026 10:42 AM IST · ३ घंटे पहले",
            "अपडेटेड: 04 दिसंबर, 2026 11:05 AM IST · ५ घंटे पहले"),
     "ja": ("12/3(木) 10:42配信 · コメント132件", "12/4(金) 11:05配信 · コメント147件"),
-    "zh": ("2026年12月03日 10:42 · 阅读 132 · 3小时前", "2026年12月04日 11:05 · 阅读 147 · 5小时前"),
+    "zh": ("2026年12月03日 10:42 · 阅读 132 · 3小时前",
+           "2026年12月04日 11:05 · 阅读 147 · 5小时前"),
     "ru": ("3 декабря 2026 г., 10:42 · 132 просмотра", "4 декабря 2026 г., 11:05 · 150 просмотров"),
     "ar": ("3 ديسمبر 2026، 10:42 · 132 تعليقات", "4 ديسمبر 2026، 11:05 · 147 تعليقات"),
 }  # fmt: skip
@@ -166,7 +167,7 @@ def run(limit: int | None = None, names: list[str] | None = None) -> dict:
         lang = base.language or "?"
         lines = [line for line in base.text.split("\n") if line.strip()]
 
-        def record(expected: str, variant: str | None, what: str, needle: str = "") -> None:
+        def record(expected, variant, what, needle="", base=base, lang=lang, name=name) -> None:
             nonlocal not_reached
             if variant is None:
                 not_reached += 1
@@ -224,11 +225,12 @@ def run(limit: int | None = None, names: list[str] | None = None) -> dict:
         totals.update(counts)
     false_retractions = sum(n for (e, d), n in totals.items() if d == "retraction" != e)
     false_alarms = sum(n for (e, d), n in totals.items() if e == "none" and d != "none")
-    missed = sum(
-        n for (e, d), n in totals.items() if e in ("correction", "retraction") and d != e
-    )
+    missed = sum(n for (e, d), n in totals.items() if e in ("correction", "retraction") and d != e)
     return {
-        "table": {lang: {f"{e}>{d}": n for (e, d), n in sorted(c.items())} for lang, c in table.items()},
+        "table": {
+            lang: {f"{e}>{d}": n for (e, d), n in sorted(c.items())}
+            for lang, c in table.items()
+        },
         "cases": sum(totals.values()),
         "not_reached": not_reached,
         "notices_missed": missed,

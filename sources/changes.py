@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from . import notices, volatile
@@ -29,6 +30,11 @@ PAYWALLED = "paywalled"
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 MAX_TEXT = 200_000
+# How much of a snippet must be found in the full text, and how much of the ASCII words
+# a wrong and a right decoding of one page share (the extractor sees garbled text a
+# little differently).
+SNIPPET_MATCH = 90
+SKELETON_MATCH = 0.9
 
 
 @dataclass(frozen=True)
@@ -65,14 +71,17 @@ def normalise(text: str) -> str:
 
 
 def content_hash(title: str, text: str) -> str:
-    normalised = normalise(title) + "\n" + normalise(text)
+    # Reuters' "UPDATE 2-" before a headline is a take number, not the headline.
+    normalised = normalise(notices.strip_ignored(title)) + "\n" + normalise(text)
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
 def _skeleton(extracted: Extracted) -> str:
     """The ASCII words of a version: what a wrong and a right decoding share."""
-    text = _NOT_ASCII.sub(" ", (extracted.title + "\n" + extracted.text).replace("\ufffd", " "))
-    return normalise(text)
+    # Each run of other characters (or of U+FFFD) is one placeholder word, so the two
+    # versions keep the same shape; the headline is left out (a garbled page may offer
+    # its extractor other candidates).
+    return normalise(_NOT_ASCII.sub(" x ", extracted.text))
 
 
 def _snippet_of(part: Extracted, whole: Extracted) -> bool:
@@ -80,10 +89,12 @@ def _snippet_of(part: Extracted, whole: Extracted) -> bool:
     from .pages import same_headline
 
     short, full = normalise(part.text), normalise(whole.text)
+    # The extractor may keep a line more or less around a snippet: nearly all of it must
+    # be found, in order, in the full text.
     return (
         bool(short)
         and len(short) < len(full)
-        and short in full
+        and (short in full or fuzz.partial_ratio(short, full) >= SNIPPET_MATCH)
         and same_headline(part.title, whole.title)
     )
 

@@ -35,8 +35,8 @@ from . import volatile
 TABLE = Path(__file__).with_name("notices.toml")
 KINDS = ("correction", "clarification", "update", "editors_note", "retraction")
 PLACES = ("label", "self", "headline", "ignore")
-LABEL_HEAD = 3
-LABEL_TAIL = 6
+LABEL_HEAD = 5
+LABEL_TAIL = 8
 SENTENCE_MAX = 300
 # A paragraph longer than this is article text, not a notice label (bounded work too).
 PARAGRAPH_MAX = 5000
