@@ -66,6 +66,7 @@ def source_detail(request, code):
     older = [s.pk for s in snapshots[1:]] + [None] if snapshots else []
     context = {
         "source": source,
+        "latest_snapshot": snapshots[0] if snapshots else None,
         "before": before,
         "after": after,
         "diff": diff,

@@ -1,22 +1,20 @@
-"""What a fetched page says, and what kind of change it made since the last snapshot.
+"""What kind of change a page made since the last snapshot, and word diffs.
 
-Pure functions on text: no database, no network. The check (monitoring.checks) calls them.
+Pure functions on text: no database, no network. The check (monitoring.checks) calls them;
+reading a page is sources.pages, notices are sources.notices, dates and counters
+sources.volatile.
 """
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
-import trafilatura
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from . import notices, volatile
 from .models import ChangeKind
-
-# trafilatura logs an ERROR for every page it finds no article in ("empty HTML tree");
-# for a monitor that is an outcome (no text), not an error of ours.
-logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 # Change kinds (stored on Snapshot.change_kind; monitoring maps them to ClaimEvent kinds).
 FIRST = ChangeKind.FIRST
@@ -24,126 +22,128 @@ EDITED = ChangeKind.EDITED
 HEADLINE = ChangeKind.HEADLINE
 CORRECTION = ChangeKind.CORRECTION
 RETRACTION = ChangeKind.RETRACTION
+REREAD = ChangeKind.REREAD
+# Not stored: a snippet of the last full text behind a paywall prompt. The check says
+# so; the snapshot and the claims keep the full text.
+PAYWALLED = "paywalled"
 
-# Wording that announces a correction or a retraction. Matched on normalised text, and
-# only when it is new: a notice that was already there is no change.
-CORRECTION_PATTERNS = [
-    r"\bcorrection\s*:",
-    r"\bcorrections?\s+(?:appended|notice)\b",
-    r"\bthis (?:article|story|report|post) (?:has been|was) (?:updated|corrected|amended)\b",
-    r"\ban earlier version of this (?:article|story|report)\b",
-    r"\beditor'?s note\b",
-    r"\bclarification\s*:",
-]
-RETRACTION_PATTERNS = [
-    r"\bretracted\b",
-    r"\bretraction\s*:",
-    r"\bthis (?:article|story|report|post) has been (?:withdrawn|removed|taken down)\b",
-    r"\bwe have (?:withdrawn|removed) this (?:article|story|report)\b",
-]
-_CORRECTION = re.compile("|".join(CORRECTION_PATTERNS), re.IGNORECASE)
-_RETRACTION = re.compile("|".join(RETRACTION_PATTERNS), re.IGNORECASE)
-
-# Things that change on every visit without the article changing: clocks, dates,
-# relative times, counters. Removed before hashing, never from the stored text.
-_VOLATILE = [
-    r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*(?:utc|gmt|[a-z]{2,4}t))?\b",
-    r"\b\d{4}-\d{2}-\d{2}(?:t[\d:.]+z?)?\b",
-    r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
-    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?\b",
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?\b",
-    r"\b(?:\d+|an?|one)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b",
-    r"\b(?:just now|today|yesterday)\b",
-    r"\b\d[\d,.]*\s*(?:views?|comments?|shares?|likes?|reads?)\b",
-]
-_VOLATILE_RE = re.compile("|".join(_VOLATILE), re.IGNORECASE)
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 MAX_TEXT = 200_000
+# How much of a snippet must be found in the full text, and how much of the ASCII words
+# a wrong and a right decoding of one page share (the extractor sees garbled text a
+# little differently).
+SNIPPET_MATCH = 90
+SKELETON_MATCH = 0.9
 
 
 @dataclass(frozen=True)
 class Extracted:
+    """What a check read from a page (sources.pages.read)."""
+
     title: str
     text: str
+    language: str = ""  # ISO 639-1, py3langid
+    read_from: str = "page"  # "page", "structured_data" (JSON-LD articleBody), "browser"
+    paywalled: bool = False  # a paywall prompt was on the page (and is not in `text`)
+    scripted: bool = False  # the page builds its text with scripts
+    replacements: int = 0  # U+FFFD the decode needed
 
     @cached_property  # compared more than once per check; normalising costs ms
     def content_hash(self) -> str:
         return content_hash(self.title, self.text)
 
 
-def extract(body: str | None, *, url: str = "", content_type: str = "text/html") -> Extracted:
-    """The article title and text of a fetched body; plain text and JSON are kept whole."""
-    if not body:
-        return Extracted("", "")
-    if content_type in ("text/html", "application/xhtml+xml"):
-        document = trafilatura.bare_extraction(
-            body, url=url or None, with_metadata=True, favor_recall=True
-        )
-        if document is not None:
-            return Extracted(
-                " ".join((document.title or "").split())[:500],
-                (document.text or "").strip()[:MAX_TEXT],
-            )
-        return Extracted(_html_title(body), "")
-    return Extracted("", body.strip()[:MAX_TEXT])
+def extract(
+    body: str | None, *, url: str = "", content_type: str = "text/html", replacements: int = 0
+) -> Extracted:
+    """The article's headline, text and language of a fetched body (sources.pages.read)."""
+    from .pages import read  # pages builds on Extracted, defined here
 
-
-def _html_title(body: str) -> str:
-    match = re.search(r"<title[^>]*>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
-    return " ".join(match.group(1).split())[:500] if match else ""
+    return read(body, url=url, content_type=content_type, replacements=replacements)
 
 
 def normalise(text: str) -> str:
-    """Lower-case words only, without clocks, dates, relative times and counters."""
-    text = _VOLATILE_RE.sub(" ", text.lower())
+    """Lower-case words only, without dates, clocks, relative times and counters, in any
+    language (sources.volatile)."""
+    text = volatile.strip(text.lower())
     return " ".join(_PUNCT.sub(" ", text).split())
 
 
 def content_hash(title: str, text: str) -> str:
-    normalised = normalise(title) + "\n" + normalise(text)
+    # Reuters' "UPDATE 2-" before a headline is a take number, not the headline.
+    normalised = normalise(notices.strip_ignored(title)) + "\n" + normalise(text)
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def _new_match(pattern: re.Pattern, before: str, after: str) -> str:
-    """The first match of `pattern` in `after` that `before` does not have, or ''."""
-    seen = {m.group(0).lower() for m in pattern.finditer(before)}
-    for match in pattern.finditer(after):
-        if match.group(0).lower() not in seen:
-            return _sentence_around(after, match.start())
-    return ""
+def _skeleton(extracted: Extracted) -> str:
+    """The ASCII words of a version: what a wrong and a right decoding share."""
+    # Each run of other characters (or of U+FFFD) is one placeholder word, so the two
+    # versions keep the same shape; the headline is left out (a garbled page may offer
+    # its extractor other candidates).
+    return normalise(_NOT_ASCII.sub(" x ", extracted.text))
 
 
-def _sentence_around(text: str, index: int, limit: int = 300) -> str:
-    start = max(text.rfind("\n", 0, index), text.rfind(". ", 0, index) + 1, 0)
-    end_candidates = [i for i in (text.find("\n", index), text.find(". ", index)) if i != -1]
-    end = min(end_candidates) + 1 if end_candidates else len(text)
-    return text[start:end].strip()[:limit]
+def _snippet_of(part: Extracted, whole: Extracted) -> bool:
+    """`part` is the start of `whole` (or all of it) under the same headline."""
+    from .pages import same_headline
+
+    short, full = normalise(part.text), normalise(whole.text)
+    # The extractor may keep a line more or less around a snippet: nearly all of it must
+    # be found, in order, in the full text.
+    return (
+        bool(short)
+        and len(short) < len(full)
+        and (short in full or fuzz.partial_ratio(short, full) >= SNIPPET_MATCH)
+        and same_headline(part.title, whole.title)
+    )
 
 
-def classify(before: Extracted | None, after: Extracted) -> tuple[str, str]:
-    """(kind, notice) of the change from `before` to `after`, or ("", "") for none.
+def headline_changed(before: str, after: str) -> bool:
+    """A new headline, not a renamed site suffix nor a Reuters "UPDATE n-" take."""
+    from .pages import same_headline
+
+    if same_headline(before, after):
+        return False
+    return normalise(notices.strip_ignored(before)) != normalise(notices.strip_ignored(after))
+
+
+def classify(before: Extracted | None, after: Extracted) -> tuple[str, notices.Notice | None]:
+    """(kind, notice) of the change from `before` to `after`, or ("", None) for none.
 
     1. No earlier snapshot: FIRST.
     2. Same normalised hash: no change.
-    3. New retraction wording: RETRACTION; new correction wording: CORRECTION
-       (`notice` is the sentence that says so).
-    4. A different headline: HEADLINE; otherwise EDITED.
+    3. A snippet of the last full text behind a paywall prompt: PAYWALLED (not stored).
+    4. The same article read better: the full text after a paywalled snippet, or the same
+       page decoded without the replacement characters the last one needed: REREAD
+       (stored, no event).
+    5. A new notice (sources.notices, the page's language first): RETRACTION for a
+       retraction, CORRECTION for a correction, clarification, update or editor's note;
+       the notice names the sentence it rests on.
+    6. A different headline (not only its suffix): HEADLINE; otherwise EDITED.
     """
     if before is None:
-        return FIRST, ""
+        return FIRST, None
     if before.content_hash == after.content_hash:
-        return "", ""
-    notice = _new_match(
-        _RETRACTION, before.text + "\n" + before.title, after.text + "\n" + after.title
+        return "", None
+    if after.paywalled and _snippet_of(after, before):
+        return PAYWALLED, None
+    if before.paywalled and not after.paywalled and _snippet_of(before, after):
+        return REREAD, None
+    if before.replacements > after.replacements and _skeleton(before) == _skeleton(after):
+        return REREAD, None
+    notice = notices.find_new(
+        before_title=before.title,
+        before_text=before.text,
+        title=after.title,
+        text=after.text,
+        language=after.language,
     )
-    if notice:
-        return RETRACTION, notice
-    notice = _new_match(_CORRECTION, before.text, after.text)
-    if notice:
-        return CORRECTION, notice
-    if normalise(before.title) != normalise(after.title):
-        return HEADLINE, ""
-    return EDITED, ""
+    if notice is not None:
+        return (RETRACTION if notice.is_retraction else CORRECTION), notice
+    if headline_changed(before.title, after.title):
+        return HEADLINE, None
+    return EDITED, None
 
 
 def similarity(before: Extracted, after: Extracted) -> float:

@@ -4,7 +4,7 @@ Contract (the monitoring work codes against these names):
 
     class FetchBlocked(Exception)        # the guard refused: .reason says why
     class FetchFailed(Exception)         # .kind: "timeout" | "connection" | "tls" |
-                                         #        "too_many_redirects" | "too_large" | "protocol"
+                                         #        "too_many_redirects" | "protocol"
     @dataclass
     class FetchResult:
         url: str                 # the final URL, after redirects
@@ -17,6 +17,9 @@ Contract (the monitoring work codes against these names):
         redirects: list[tuple[int, str]]   # (status, location) of each redirect followed
         elapsed_ms: int
         body_bytes: int          # (extra) length of the decoded body
+        truncated: bool          # the body went past FETCH_MAX_BYTES and was cut there
+        encoding: str            # the codec the text was decoded with ("" without text)
+        replacements: int        # U+FFFD the decode needed (sources.charsets)
         body: bytes | None       # the decoded body as received (capped); None for a 304
         headers: list[tuple[str, str]]          # response headers, as received, in order
         request_headers: list[tuple[str, str]]  # the headers the last hop sent
@@ -56,7 +59,6 @@ How the guard works (docs/fetch.md has the long form):
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import functools
 import hashlib
@@ -74,6 +76,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import ContentEncodingError, TransferEncodingError
 from django.conf import settings
 from yarl import URL
+
+from . import charsets
 
 MAX_REDIRECTS = 3
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -106,9 +110,6 @@ LOCAL_SUFFIXES = (
     ".alt",
 )
 _NUMERIC_LABEL = re.compile(r"(0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{1,40})""", re.I
-)
 _NUMERIC_FLAGS = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
 
 
@@ -124,7 +125,7 @@ class FetchBlocked(Exception):
 class FetchFailed(Exception):
     """The fetch was allowed but did not give a usable answer; .kind says how it failed."""
 
-    KINDS = ("timeout", "connection", "tls", "too_many_redirects", "too_large", "protocol")
+    KINDS = ("timeout", "connection", "tls", "too_many_redirects", "protocol")
 
     def __init__(self, kind: str, message: str = "", *, url: str = ""):
         assert kind in self.KINDS, kind
@@ -153,6 +154,10 @@ class FetchResult:
     request_headers: list[tuple[str, str]] = field(default_factory=list)
     http_version: str = "1.1"
     reason: str = ""
+    # A big page is read up to the cap and kept, not refused (the check says it was cut).
+    truncated: bool = False
+    encoding: str = ""
+    replacements: int = 0
 
 
 # --- addresses --------------------------------------------------------------------------
@@ -385,7 +390,8 @@ async def fetch_async(
     2. GET it without following redirects; names are resolved and checked by the session's
        GuardedResolver. Conditional headers go with every hop.
     3. On a redirect, check the Location like a new URL and go again (at most 3).
-    4. Stream the body, counting decoded bytes; stop at FETCH_MAX_BYTES.
+    4. Stream the body, counting decoded bytes; stop reading at FETCH_MAX_BYTES and keep
+       what was read (`truncated`).
     The whole fetch must finish within FETCH_TOTAL_TIMEOUT (waiting for a free connection
     in a shared session counts too); each connect and each read has its own deadline.
     """
@@ -499,62 +505,41 @@ async def _result(
         result.last_modified = result.last_modified or last_modified
         return result
     is_text = content_type in TEXT_TYPES or content_type.endswith("+json")
-    body, size, digest = await _read_body(resp)
+    body, size, digest, truncated = await _read_body(resp)
     result.body_hash = digest
     result.body_bytes = size
     result.body = body
+    result.truncated = truncated
     if is_text:
-        result.text = _decode(body, resp.charset, content_type)
+        decoded = charsets.decode(body, resp.charset, content_type, complete=not truncated)
+        result.text = decoded.text
+        result.encoding = decoded.encoding
+        result.replacements = decoded.replacements
     return result
 
 
-async def _read_body(resp: aiohttp.ClientResponse) -> tuple[bytes, int, str]:
-    """Stream the decoded body: hash it, keep it (for the text and the capture), stop
-    past the cap.
+async def _read_body(resp: aiohttp.ClientResponse) -> tuple[bytes, int, str, bool]:
+    """Stream the decoded body: hash it, keep it (for the text and the capture), and stop
+    at the cap: (body, size, sha256, truncated).
 
     aiohttp inflates gzip/deflate a bounded piece at a time as we read, so a gzip bomb
-    costs at most the cap plus a chunk or two of memory.
+    costs at most the cap plus a chunk or two of memory. A body past the cap (declared
+    or not) is read up to the cap and the connection dropped: a 5 MB article is an
+    article, not a failure, and memory stays bounded.
     """
     limit = int(settings.FETCH_MAX_BYTES)
-    declared = resp.content_length
-    if declared is not None and declared > limit and not resp.headers.get("Content-Encoding"):
-        raise FetchFailed(
-            "too_large", f"The body is {declared} bytes; the cap is {limit}.", url=str(resp.url)
-        )
     digest = hashlib.sha256()
     parts: list[bytes] = []
     size = 0
+    truncated = False
     async for chunk in resp.content.iter_chunked(READ_CHUNK):
+        if size + len(chunk) > limit:
+            chunk = chunk[: limit - size]
+            truncated = True
         size += len(chunk)
-        if size > limit:
-            raise FetchFailed(
-                "too_large",
-                f"The decoded body is over the cap of {limit} bytes.",
-                url=str(resp.url),
-            )
         digest.update(chunk)
         parts.append(chunk)
-    return b"".join(parts), size, digest.hexdigest()
-
-
-def _decode(body: bytes, charset: str | None, content_type: str) -> str:
-    """Decode with the charset the server named, a BOM, an HTML <meta>, else UTF-8."""
-    encoding = _known_codec(charset)
-    if encoding is None:
-        if body.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8-sig"
-        elif body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-        elif content_type in ("text/html", "application/xhtml+xml"):
-            match = _META_CHARSET.search(body[:2048])
-            encoding = _known_codec(match.group(1).decode("ascii")) if match else None
-    return body.decode(encoding or "utf-8", errors="replace")
-
-
-def _known_codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
+        if truncated:
+            resp.close()  # nothing more is read; the connection is not reused
+            break
+    return b"".join(parts), size, digest.hexdigest(), truncated

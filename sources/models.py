@@ -129,6 +129,12 @@ class Source(models.Model):
     moved_to = models.URLField(max_length=2048, blank=True)
     # Set by "Refresh now", cleared by the next finished check: the badge polls meanwhile.
     check_requested_at = models.DateTimeField(null=True, blank=True)
+    # The last check found a page that builds its text with scripts (sources.pages).
+    scripted = models.BooleanField(default=False)
+    # Opt-in: read the page through headless Chromium (sources.render), for scripted pages.
+    render = models.BooleanField(
+        default=False, help_text="Read this page through a headless browser (slower)."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -203,6 +209,15 @@ class ChangeKind(models.TextChoices):
     HEADLINE = "headline", "Headline changed"
     CORRECTION = "correction", "Correction notice"
     RETRACTION = "retraction", "Retraction notice"
+    # The same article read better (a right charset, the full text after a paywalled
+    # snippet): stored, but no event, since the outlet changed nothing.
+    REREAD = "reread", "Read again"
+
+
+class ReadFrom(models.TextChoices):
+    PAGE = "page", "the page"
+    STRUCTURED_DATA = "structured_data", "the page's structured data (JSON-LD)"
+    BROWSER = "browser", "the page rendered in a browser"
 
 
 class Capture(models.Model):
@@ -272,6 +287,13 @@ class Snapshot(models.Model):
     )
     # The capture's hash as the snapshot was written: a row changed since would show.
     capture_sha256 = models.CharField(max_length=64, blank=True)
+    # How the text was read (sources.pages): its language (ISO 639-1, py3langid), where
+    # it came from, whether a paywall prompt stood in its way, and how many replacement
+    # characters its decoding needed.
+    language = models.CharField(max_length=16, blank=True)
+    read_from = models.CharField(max_length=16, choices=ReadFrom.choices, default=ReadFrom.PAGE)
+    paywalled = models.BooleanField(default=False)
+    replacements = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -286,6 +308,22 @@ class Snapshot(models.Model):
     def __str__(self):
         return f"{self.source} @ {self.created_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def language_name(self) -> str:
+        """The language in English ("Turkish"), or "" when none was found."""
+        return language_name(self.language)
+
+
+def language_name(code: str) -> str:
+    if not code:
+        return ""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code).get_display_name("en") or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
 
 class CheckOutcome(models.TextChoices):
     NOT_MODIFIED = "not_modified", "Not modified (304)"
@@ -297,6 +335,12 @@ class CheckOutcome(models.TextChoices):
     ERROR = "error", "Error"
     TIMEOUT = "timeout", "Timed out"
     BLOCKED = "blocked", "Blocked by the guard"
+    # A snippet of the last full text behind a paywall prompt: no change, no event.
+    PAYWALLED = "paywalled", "Paywalled (kept the last full text)"
+
+
+# What a check had to do to read the page, as its notes say it.
+NOTES_MAX = 300
 
 
 class CheckAttempt(models.Model):
@@ -310,6 +354,9 @@ class CheckAttempt(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # "truncated at 5 MB", "12 replacement characters (windows-1251)", "read from the
+    # page's structured data"...: how the page was read, when it was not plain.
+    notes = models.CharField(max_length=NOTES_MAX, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,6 +1,7 @@
 """Step 3 of a check: what one fetch means for its source. Pure: no queries, no I/O
 (text extraction aside), so the tests pass the clock and the fetch result in."""
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +23,7 @@ EVENT_FOR_CHANGE = {
     changes.HEADLINE: Kind.SOURCE_HEADLINE_CHANGED,
     changes.CORRECTION: Kind.SOURCE_CORRECTION,
     changes.RETRACTION: Kind.SOURCE_RETRACTION,
+    # changes.REREAD: none (the same article read better)
 }
 PERMANENT_REDIRECTS = (301, 308)
 TRANSIENT_FAILURES = ("timeout", "connection")
@@ -47,6 +49,8 @@ class Decision:
     events: list[tuple[str, dict]] = field(default_factory=list)
     previous_snapshot: Snapshot | None = None
     result: fetch.FetchResult | None = None  # the exchange, captured with a snapshot
+    # How the page was read when it was not plain (CheckAttempt.notes).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def transition(self) -> bool:
@@ -111,7 +115,7 @@ def decide(
         d.error = f"HTTP {result.status}"
     else:
         d.http_status = result.status
-        _content(source, result, d)
+        _content(source, result, d, rendered=fetched.rendered)
 
     if d.failed:
         if d.retry and attempt < settings.MONITOR_RETRIES:
@@ -145,7 +149,7 @@ def decide(
     d.fields["next_check_at"] = schedule.next_check_at(
         scheduled,
         now=now,
-        changed=bool(d.change_kind) and d.change_kind != changes.FIRST,
+        changed=d.change_kind not in ("", changes.FIRST, changes.REREAD),
         failures=failures,
         claims_closed_at=closed,
     )
@@ -198,24 +202,76 @@ def _moved(source: Source, result: fetch.FetchResult, d: Decision) -> bool:
     return True
 
 
-def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
+def _notes(result: fetch.FetchResult, new: changes.Extracted | None) -> list[str]:
+    """What the check had to do to read the page, in the words the source page shows."""
+    notes = []
+    if result.truncated:
+        notes.append(f"truncated at {_megabytes(result.body_bytes)}")
+    if result.replacements:
+        notes.append(f"{result.replacements} replacement characters ({result.encoding})")
+    if new is not None:
+        if new.read_from == "structured_data":
+            notes.append("text from the page's structured data")
+        elif new.read_from == "browser":
+            notes.append("rendered in a browser")
+        if new.scripted and new.read_from == "page":
+            notes.append("the page builds its text with scripts")
+        if new.paywalled:
+            notes.append("paywall prompt left out")
+    return notes
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+
+
+def _before(previous: Snapshot | None) -> changes.Extracted | None:
+    if previous is None:
+        return None
+    return changes.Extracted(
+        previous.title,
+        previous.text,
+        language=previous.language,
+        read_from=previous.read_from,
+        paywalled=previous.paywalled,
+        replacements=previous.replacements,
+    )
+
+
+def _content(
+    source: Source, result: fetch.FetchResult, d: Decision, *, rendered: str | None = None
+) -> None:
     """A 2xx answer: moved? redirected to another article? changed?"""
     d.fields["etag"] = (result.etag or "")[:500]
     d.fields["last_modified"] = (result.last_modified or "")[:100]
     d.fields["body_hash"] = result.body_hash
     redirected = bool(result.redirects) and result.url != source.url
     permanent = _permanent_redirect(source, result)
-    if not redirected and result.body_hash == source.body_hash and source.content_hash:
+    same_bytes = result.body_hash == source.body_hash and source.content_hash
+    if not redirected and same_bytes and rendered is None:
         _back(source, d)
         if source.state == State.MOVED:  # answering at its own address again
             d.fields["state"], d.fields["moved_to"] = State.LIVE, ""
+        d.notes = _notes(result, None)
         return  # the very same bytes: nothing to extract
-    new = changes.extract(result.text, url=result.url, content_type=result.content_type)
+    if rendered is not None:
+        new = changes.extract(rendered, url=result.url, content_type="text/html")
+        new = dataclasses.replace(new, read_from="browser")
+    else:
+        new = changes.extract(
+            result.text,
+            url=result.url,
+            content_type=result.content_type,
+            replacements=result.replacements,
+        )
     if not result.text:
         # Not text we read (PDF, image...): the body hash is its content.
         new = changes.Extracted(source.title, f"[{result.content_type}] {result.body_hash}")
+    d.notes = _notes(result, new)
+    if new.scripted != source.scripted:
+        d.fields["scripted"] = new.scripted
     previous = d.previous_snapshot
-    before = changes.Extracted(previous.title, previous.text) if previous else None
+    before = _before(previous)
     if redirected and before is not None and changes.similarity(before, new) < SAME_ARTICLE:
         d.outcome = Outcome.CHANGED
         d.change_kind = changes.RETRACTION
@@ -246,18 +302,34 @@ def _content(source: Source, result: fetch.FetchResult, d: Decision) -> None:
     kind, notice = changes.classify(before, new)
     if before is None and source.content_hash == new.content_hash:
         kind = ""  # no snapshot kept, yet the hash is known: unchanged
+    if kind == changes.PAYWALLED:
+        # A snippet of the text we have, behind a paywall prompt: the outlet changed
+        # nothing we can see; the full text stays the snapshot.
+        if d.outcome != Outcome.MOVED:
+            d.outcome = Outcome.PAYWALLED
+        return
     if not kind:
         return
     d.change_kind = kind
     d.snapshot = new
     if d.outcome != Outcome.MOVED:
-        d.outcome = Outcome.FIRST if kind == changes.FIRST else Outcome.CHANGED
+        d.outcome = {changes.FIRST: Outcome.FIRST, changes.REREAD: Outcome.UNCHANGED}.get(
+            kind, Outcome.CHANGED
+        )
+    if kind == changes.REREAD:
+        d.notes.append("read again: the same article, read better")
     d.fingerprint = _fingerprint(new, result)
-    if kind == changes.FIRST:
+    if kind in (changes.FIRST, changes.REREAD):
         return
     payload = _before_after(before, new)
-    if notice:
-        payload["notice"] = notice
+    if notice is not None:
+        # The sentence the event rests on, and the table's wording that matched it.
+        payload["notice"] = notice.sentence
+        payload["notice_kind"] = notice.kind
+        payload["notice_wording"] = notice.wording
+        payload["notice_language"] = notice.language
+    if new.language:
+        payload["language"] = new.language
     d.events.append((EVENT_FOR_CHANGE[kind], payload))
 
 
@@ -271,7 +343,7 @@ def _before_after(before: changes.Extracted, after: changes.Extracted) -> dict:
     """A change as the timeline shows it: `before`/`after` with the headline when it
     changed and the words removed and added (the full diff is on the source page)."""
     was, now = {}, {}
-    if changes.normalise(before.title) != changes.normalise(after.title):
+    if changes.headline_changed(before.title, after.title):
         was["title"], now["title"] = before.title, after.title
     diff = changes.diff_summary(before.text, after.text)
     if diff["removed"] or diff["added"]:

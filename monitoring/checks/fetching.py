@@ -26,6 +26,8 @@ class Fetched:
     duration_ms: int
     result: fetch.FetchResult | None = None
     error: Exception | None = None
+    # The page as headless Chromium rendered it (Source.render; sources.render).
+    rendered: str | None = None
 
 
 def _host(url: str) -> str:

@@ -8,7 +8,7 @@ from psycopg2.extras import execute_values
 
 from claims.services import origins_update_for_source, source_event_record
 from sources import captures, changes
-from sources.models import TITLE_MAX, CheckAttempt, Snapshot, Source
+from sources.models import NOTES_MAX, TITLE_MAX, CheckAttempt, Snapshot, Source
 from sources.services import source_fingerprint_store
 
 from .decide import Decision
@@ -25,6 +25,7 @@ def write(decisions: list[Decision], *, now: datetime) -> None:
             outcome=d.outcome,
             http_status=d.http_status,
             error=d.error[:2000],
+            notes="; ".join(d.notes)[:NOTES_MAX],
         )
         for d in decisions
     )
@@ -44,6 +45,7 @@ PLAIN_FIELDS = [
     "last_modified",
     "body_hash",
     "last_error",
+    "scripted",
 ]
 
 
@@ -80,15 +82,17 @@ def _bulk_update(decisions: list[Decision]) -> None:
             last_modified = v.last_modified,
             body_hash = v.body_hash,
             last_error = v.last_error,
+            scripted = v.scripted,
             check_requested_at = CASE WHEN s.check_requested_at <= v.started_at
                 THEN NULL ELSE s.check_requested_at END
         FROM (VALUES %s) AS v(id, last_checked_at, next_check_at, http_status,
-            consecutive_failures, etag, last_modified, body_hash, last_error, started_at)
+            consecutive_failures, etag, last_modified, body_hash, last_error, scripted,
+            started_at)
         WHERE s.id = v.id
     """  # noqa: S608 (the table name is ours; values go as parameters)
     template = (
         "(%s, %s::timestamptz, %s::timestamptz, %s::integer, %s::integer, %s, %s, %s, %s,"
-        " %s::timestamptz)"
+        " %s::boolean, %s::timestamptz)"
     )
     with connection.cursor() as cursor:
         execute_values(cursor.cursor, sql, rows, template=template, page_size=1000)
@@ -106,7 +110,7 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
     fields = dict(d.fields)
     if d.snapshot is not None:
         fields["content_hash"] = d.snapshot.content_hash
-        if d.change_kind != changes.FIRST:
+        if d.change_kind not in (changes.FIRST, changes.REREAD):
             fields["last_changed_at"] = now
         if d.snapshot.title:  # the current headline, shown wherever the source is
             fields["title"] = d.snapshot.title[:TITLE_MAX]
@@ -132,6 +136,10 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
                 content_hash=d.snapshot.content_hash,
                 http_status=d.http_status,
                 change_kind=d.change_kind,
+                language=d.snapshot.language[:16],
+                read_from=d.snapshot.read_from,
+                paywalled=d.snapshot.paywalled,
+                replacements=d.snapshot.replacements,
                 capture=capture,
                 capture_sha256=capture.sha256 if capture else "",
             )

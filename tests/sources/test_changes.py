@@ -28,28 +28,28 @@ def test_it_hashes_away_clocks_dates_counters_and_spacing():
 def test_it_ignores_a_page_whose_date_and_advert_changed():
     before = extract(article("Ministers to meet", stamp="28 November 2026 09:14"))
     after = extract(article("Ministers to meet", stamp="30 November 2026 11:00"))
-    assert classify(before, after) == ("", "")
+    assert classify(before, after) == ("", None)
 
 
 def test_it_classifies_a_first_version_edits_and_headlines():
     before = Extracted("Ministers to meet", LOREM)
-    assert classify(None, before) == (changes.FIRST, "")
+    assert classify(None, before) == (changes.FIRST, None)
     edited = Extracted("Ministers to meet", LOREM.replace("Tuesday", "Wednesday"))
-    assert classify(before, edited) == (changes.EDITED, "")
+    assert classify(before, edited) == (changes.EDITED, None)
     retitled = Extracted("No meeting, ministry says", LOREM)
-    assert classify(before, retitled) == (changes.HEADLINE, "")
+    assert classify(before, retitled) == (changes.HEADLINE, None)
 
 
 def test_it_finds_new_correction_and_retraction_notices_only():
     before = Extracted("T", LOREM)
     corrected = Extracted("T", LOREM + "\nCorrection: the forum lasts two days.")
     kind, notice = classify(before, corrected)
-    assert kind == changes.CORRECTION and notice.startswith("Correction:")
+    assert kind == changes.CORRECTION and notice.sentence.startswith("Correction:")
     retracted = Extracted("T", "This article has been retracted.\n" + LOREM)
     assert classify(before, retracted)[0] == changes.RETRACTION
     # A notice that was already there is no news: the edit is just an edit.
     later = Extracted("T", corrected.text.replace("Tuesday", "Monday"))
-    assert classify(corrected, later) == (changes.EDITED, "")
+    assert classify(corrected, later) == (changes.EDITED, None)
 
 
 def test_it_diffs_word_by_word():

@@ -48,7 +48,18 @@ def sha(data: bytes) -> str:
         ("application/json", '{"a": "é"}'.encode(), '{"a": "é"}'),
         ("application/ld+json", b'{"@type": "NewsArticle"}', '{"@type": "NewsArticle"}'),
         ("TEXT/HTML; Charset=UTF-8", b"<b>caps</b>", "<b>caps</b>"),
-        ("text/html", b"bad \xff\xfe bytes", "bad \ufffd\ufffd bytes"),
+        ("text/html; charset=utf-8", b"bad \xff\xfe bytes", "bad \ufffd\ufffd bytes"),
+        # The header says latin-1, the bytes are UTF-8: read as UTF-8 (sources.charsets).
+        ("text/html; charset=iso-8859-1", "<p>Zoë</p>".encode(), "<p>Zoë</p>"),
+        # WHATWG labels: ISO-8859-1 is windows-1252 (0x93 0x94 are quotes there).
+        ("text/html; charset=iso-8859-1", b"\x93ok\x94", "\u201cok\u201d"),
+        # A <meta> past the first 2 KB, in the head.
+        (
+            "text/html",
+            b"<head><style>" + b" " * 3000 + b'</style><meta charset="windows-1251"></head>'
+            b"\xcc\xe8\xf0",
+            "<head><style>" + " " * 3000 + '</style><meta charset="windows-1251"></head>Мир',
+        ),
     ],
 )
 def test_it_decodes_text_types(private_on, httpserver, content_type, body, text):
@@ -59,6 +70,7 @@ def test_it_decodes_text_types(private_on, httpserver, content_type, body, text)
     assert result.text == text
     assert result.content_type == content_type.split(";")[0].lower()
     assert result.body_hash == sha(body)
+    assert result.replacements == text.count("\ufffd")
 
 
 @pytest.mark.parametrize(
