@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -205,10 +206,15 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
 
 
 def claim_for_page(code: uuid.UUID) -> Claim | None:
-    """The claim with its tags and author, or None. Merged claims are returned as they are."""
+    """The claim with its tags and author, or None. Merged claims are returned as they are.
+
+    The ids of the duplicates merged into it come along (Claim.timeline_claim_ids), so
+    that every read of its timeline finds the events by index without asking again."""
     return (
         Claim.objects.select_related("created_by", "verdict_by", "merged_into")
-        .prefetch_related("tags")
+        .prefetch_related(
+            "tags", Prefetch("merged_claims", Claim.objects.only("pk", "merged_into"))
+        )
         .filter(code=code)
         .first()
     )
