@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from claims.management.commands.bench_data import EMERGENT
@@ -37,6 +37,23 @@ def test_it_builds_a_data_set_whose_timelines_verify(keep_groups):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM claims_claim WHERE timeline_length = 30")
         assert cursor.fetchone()[0] == 50
-    verified = io.StringIO()
-    call_command("verify_timeline", stdout=verified)
+    verified, progress = io.StringIO(), io.StringIO()
+    call_command("verify_timeline", "--progress", "20", stdout=verified, stderr=progress)
     assert verified.getvalue().strip() == "Verified: 50 claims, no break."
+    assert [line.rsplit(",", 1)[0] for line in progress.getvalue().splitlines()] == [
+        "Checked 20 claims, 600 events",
+        "Checked 40 claims, 1200 events",
+    ]
+
+    # One altered event among 1,500, in the 41st claim: the streaming read names it.
+    claim = Claim.objects.order_by("pk")[40]
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            'UPDATE claims_claimevent SET payload = \'{"text": "Forged."}\' '
+            "WHERE claim_id = %s AND seq = 17",
+            [claim.pk],
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+    with pytest.raises(CommandError, match=rf"Broken: claim {claim.code} at event 17: its content"):
+        call_command("verify_timeline", stdout=io.StringIO(), stderr=io.StringIO())
