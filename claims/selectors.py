@@ -453,7 +453,9 @@ def timeline_verify(claim: Claim) -> chain.Break | None:
 VERIFY_CHUNK = 5000
 _TIMELINES = """
     SELECT c.id, c.code::text, c.timeline_head, c.timeline_length,
-           e.seq, e.kind, e.actor_id, e.created_at, e.payload::text, e.source_id,
+           e.seq, e.kind, e.actor_id,
+           to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+           e.payload::text, e.source_id,
            e.prev_hash, e.hash
     FROM claims_claim c LEFT JOIN claims_claimevent e ON e.claim_id = c.id
     {where}
@@ -492,10 +494,12 @@ def timelines_verify(
     claims = events = 0
     chain_break: tuple[int, chain.Break] | None = None
     with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.cursor.itersize = VERIFY_CHUNK
         cursor.execute(_TIMELINES.format(where=where), params)
-        for place, (_, rows) in enumerate(itertools.groupby(cursor, key=itemgetter(0))):
-            rows = list(rows)
+        stream = itertools.chain.from_iterable(
+            iter(lambda: cursor.cursor.fetchmany(VERIFY_CHUNK), [])
+        )
+        for place, (_, group) in enumerate(itertools.groupby(stream, key=itemgetter(0))):
+            rows = list(group)
             code, head, length = rows[0][1], rows[0][2], rows[0][3]
             records = [] if rows[0][4] is None else rows
             problem = chain.verify(
