@@ -4,14 +4,19 @@
     .venv/bin/python bench/web.py
 
 1. Two databases next to DATABASE_URL's (`<name>_bench1k`, `<name>_bench100k`; made if
-   missing), migrated and filled by `manage.py bench_data` unless they already hold the
-   right number of claims (`--rebuild` builds them again).
+   missing: migrated, or copied from `--template`, an already migrated database), filled
+   by `manage.py bench_data` unless they already hold the right number of claims
+   (`--rebuild` builds them again).
+   `manage.py verify_timeline` is timed on each (every chain and capture re-checked).
 2. Query counts of every page, in this process, through Django's test client on each
    database: they must be the same at both sizes.
 3. gunicorn (the Procfile's server, `--workers`) on each database, DEBUG off; logged in as
    `bench`, each page is requested `--requests` times in turn (after a warm-up) and its
    p50/p95 taken; the login page is the floor, measured in the same run.
 4. 10 concurrent users on `/claims/` at 100k for `--seconds`: p95 and requests/s.
+
+The suite runs it at a tiny size (tests/test_bench_web.py); the figures in
+docs/benchmarks.md come from the default sizes.
 
 The last line printed is a JSON summary; the exit status is 1 when a goal is missed
 (see GOALS). Loopback only; every loop is bounded in count and time.
@@ -53,14 +58,27 @@ PAGES = {
 SEARCH = {"search_common", "search_rare"}
 # The pages of the issue's table, held to "<= 5x the login page" as well; every page is
 # held to "<= 1.5x its 1k figure" and to the same query count at both sizes.
-FLOOR_PAGES = {"claims", "claims_active", "claims_denied", "sources", "api_claims", *SEARCH}
+FLOOR_PAGES = {
+    "claims",
+    "claims_active",
+    "claims_denied",
+    "sources",
+    "api_claims",
+    "claim_page",  # issue 24
+    *SEARCH,
+}
 GOALS = {
     "ratio_large_small": 1.5,  # p95 at 100k over p95 at 1k, per page
     "ratio_floor": 5.0,  # p95 at 100k over the login page's p95
     "search_ms": 50.0,  # p95 of a search at 100k
     "concurrent_p95_ms": 250.0,
     "concurrent_rps": 100.0,
+    "verify_s": 60.0,  # manage.py verify_timeline at 100k (issue 24)
 }
+
+
+def size_name(claims: int) -> str:
+    return f"{claims // 1000}k" if claims % 1000 == 0 else str(claims)
 
 
 def db_url(base: str, suffix: str) -> str:
@@ -97,7 +115,7 @@ def manage(url: str, *args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
-def ensure_database(url: str, claims: int, rebuild: bool) -> dict:
+def ensure_database(url: str, claims: int, rebuild: bool, template: str = "") -> dict:
     import psycopg2
 
     name = urlsplit(url).path.lstrip("/")
@@ -106,9 +124,11 @@ def ensure_database(url: str, claims: int, rebuild: bool) -> dict:
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            cursor.execute(f'CREATE DATABASE "{name}"{copy}')
     admin.close()
-    manage(url, "migrate", "-v0")
+    if not template:
+        manage(url, "migrate", "-v0")
     conn = psycopg2.connect(url)
     with conn.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM claims_claim")
@@ -122,15 +142,34 @@ def ensure_database(url: str, claims: int, rebuild: bool) -> dict:
     return {"name": name, "built": built}
 
 
+def verify_time(url: str) -> dict:
+    """`manage.py verify_timeline` over the whole database: seconds and its verdict."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "manage.py", "verify_timeline"],
+        cwd=ROOT,
+        env=env_for(url),
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        "exit": done.returncode,
+        "said": (done.stdout or done.stderr).strip().splitlines()[-1:],
+    }
+
+
 def sample(url: str) -> dict:
-    """A claim code and a word that only one claim has."""
+    """A claim code and a word that only one claim has. The claim has a verdict at every
+    size (a decided claim's page has parts an open one has not), so that the two sizes
+    compare the same page."""
     import psycopg2
 
     conn = psycopg2.connect(url)
     with conn.cursor() as cursor:
         cursor.execute(
             "SELECT code, context FROM claims_claim WHERE merged_into_id IS NULL "
-            "ORDER BY created_at DESC, id DESC OFFSET 7 LIMIT 1"
+            "AND status <> 'unverified' ORDER BY created_at DESC, id DESC OFFSET 2 LIMIT 1"
         )
         code, context = cursor.fetchone()
     conn.close()
@@ -314,12 +353,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8111)))
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--template", default="", help="make new databases as copies of this migrated one"
+    )
     args = parser.parse_args()
 
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claimwatch")
     sizes = {"small": args.small, "large": args.large}
-    urls = {size: db_url(base_url, f"_bench{n // 1000}k") for size, n in sizes.items()}
-    data = {size: ensure_database(urls[size], n, args.rebuild) for size, n in sizes.items()}
+    urls = {size: db_url(base_url, f"_bench{size_name(n)}") for size, n in sizes.items()}
+    data = {
+        size: ensure_database(urls[size], n, args.rebuild, args.template)
+        for size, n in sizes.items()
+    }
+    verify = {size: verify_time(urls[size]) for size in sizes}
+    for size in sizes:
+        print(f"verify_timeline at {sizes[size]} claims: {verify[size]}", flush=True)
     manage(urls["small"], "collectstatic", "--noinput", "-v0")
 
     paths = {}
@@ -378,6 +426,19 @@ def main() -> int:
     if load["p95_ms"] >= GOALS["concurrent_p95_ms"] or load["per_s"] <= GOALS["concurrent_rps"]:
         missed.append(f"concurrent: p95 {load['p95_ms']} ms, {load['per_s']} requests/s")
     print(f"concurrent /claims/ at {args.large}: {load}", flush=True)
+    claim_page = pages["claim_page"]
+    print(
+        f"claim page p50/p95: {claim_page['p50_ms_small']}/{claim_page['p95_ms_small']} ms at "
+        f"{args.small}, {claim_page['p50_ms_large']}/{claim_page['p95_ms_large']} ms at "
+        f"{args.large} (x{claim_page['ratio']}); login page p95 {floor} ms "
+        f"(x{claim_page['ratio_floor']})",
+        flush=True,
+    )
+    for size in sizes:
+        if verify[size]["exit"]:
+            missed.append(f"verify_timeline at {sizes[size]}: {verify[size]['said']}")
+    if verify["large"]["seconds"] >= GOALS["verify_s"]:
+        missed.append(f"verify_timeline at {args.large}: {verify['large']['seconds']} s")
     summary = {
         "claims_small": args.small,
         "claims_large": args.large,
@@ -388,6 +449,9 @@ def main() -> int:
         "floor_p95_ms_large": figures["large"]["floor"]["p95_ms"],
         "pages": pages,
         "concurrent": load,
+        "claim_page": claim_page,
+        "verify_timeline": {sizes[size]: verify[size] for size in sizes},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "goals": GOALS,
         "missed": missed,
         "data": data,

@@ -208,10 +208,19 @@ class Claim(models.Model):
     def has_verdict(self) -> bool:
         return self.status != self.Status.UNVERIFIED
 
+    def timeline_claim_ids(self) -> list[int]:
+        """This claim's id and those of the duplicates merged into it (from the prefetch
+        of claims.selectors.claim_for_page when the claim was read with it)."""
+        return [self.pk, *(duplicate.pk for duplicate in self.merged_claims.all())]
+
     def timeline(self) -> models.QuerySet["ClaimEvent"]:
         """The events this claim's page shows: its own and those of the duplicates merged
-        into it (events never move between claims: the database refuses the UPDATE)."""
-        return ClaimEvent.objects.filter(Q(claim=self) | Q(claim__merged_into=self))
+        into it (events never move between claims: the database refuses the UPDATE).
+
+        The ids are read first: `claim_id IN (...)` finds the events through
+        claimevent_timeline_idx, where `claim_id = X OR claim.merged_into_id = X` across
+        a join made PostgreSQL scan every event of every claim."""
+        return ClaimEvent.objects.filter(claim_id__in=self.timeline_claim_ids())
 
 
 class EvidenceStance(models.TextChoices):

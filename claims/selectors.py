@@ -1,17 +1,20 @@
 """Reads for claims: lists, search and detail, each in a constant number of queries."""
 
+import itertools
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -205,10 +208,15 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
 
 
 def claim_for_page(code: uuid.UUID) -> Claim | None:
-    """The claim with its tags and author, or None. Merged claims are returned as they are."""
+    """The claim with its tags and author, or None. Merged claims are returned as they are.
+
+    The ids of the duplicates merged into it come along (Claim.timeline_claim_ids), so
+    that every read of its timeline finds the events by index without asking again."""
     return (
         Claim.objects.select_related("created_by", "verdict_by", "merged_into")
-        .prefetch_related("tags")
+        .prefetch_related(
+            "tags", Prefetch("merged_claims", Claim.objects.only("pk", "merged_into"))
+        )
         .filter(code=code)
         .first()
     )
@@ -441,37 +449,126 @@ def timeline_verify(claim: Claim) -> chain.Break | None:
     )
 
 
-def captures_verify(claim: Claim) -> chain.Break | None:
-    """Every capture the claim's events name: its row is there and its stored file
-    hashes to it (a pruned one holds: its bytes are gone on purpose); and every
-    snapshot of the sources they name still holds its capture's hash."""
-    named: dict[str, int] = {}
-    sources: set[int] = set()
-    events = ClaimEvent.objects.filter(claim_id=claim.pk, payload__has_key="capture")
-    for seq, payload, source_id in events.values_list("seq", "payload", "source_id"):
-        named.setdefault(payload["capture"], seq)
-        sources.add(source_id)
-    found = {c.sha256: c for c in Capture.objects.filter(sha256__in=named)}
-    for sha256, seq in named.items():
-        capture = found.get(sha256)
-        reason = "is missing" if capture is None else capture_verify(capture)
-        if reason:
-            return chain.Break(str(claim.code), seq, f"capture {sha256}: {reason}")
-    altered = (
-        Snapshot.objects.filter(source_id__in=sources, capture__isnull=False)
-        .exclude(capture_sha256=F("capture__sha256"))
-        .first()
-    )
-    if altered is not None:
-        return chain.Break(
-            str(claim.code), None, f"snapshot {altered.pk} no longer names its capture's hash"
+# Rows the verifier's server-side cursor fetches at a time.
+VERIFY_CHUNK = 5000
+_TIMELINES = """
+    SELECT c.id, c.code::text, c.timeline_head, c.timeline_length,
+           e.seq, e.kind, e.actor_id,
+           to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+           e.payload::text, e.source_id,
+           e.prev_hash, e.hash
+    FROM claims_claim c LEFT JOIN claims_claimevent e ON e.claim_id = c.id
+    {where}
+    ORDER BY c.id, e.seq
+"""
+
+
+@dataclass
+class _Named:
+    """What the events of the claims read so far name: each capture at its first
+    (claim's place, seq), each cited source at its first claim's place."""
+
+    captures: dict[str, tuple[int, str, int]]
+    sources: dict[int, tuple[int, str]]
+
+
+def timelines_verify(
+    *, claim_id: int | None = None, progress=None, every: int = 10_000
+) -> tuple[int, chain.Break | None]:
+    """Everything `verify_timeline` checks, for every claim (or one): how many claims
+    were read and the first break, or None.
+
+    1. One server-side cursor reads every event of every claim in (claim, seq) order,
+       in one snapshot of the database (a transaction), VERIFY_CHUNK rows at a time.
+    2. Each claim's chain is verified as its events go by (claims.chain.verify), and
+       the captures its events name are noted; `progress(claims, events)` every `every`
+       claims. The first broken chain stops the read.
+    3. The captures named by the claims read are checked in sets: rows in chunks, each
+       file re-hashed once (a pruned one holds), then every snapshot whose capture hash
+       changed, in one query.
+    The first break is the first claim's (by id) with one; within a claim its chain
+    comes before its captures, as for one claim at a time.
+    """
+    named = _Named(captures={}, sources={})
+    where, params = ("WHERE c.id = %s", [claim_id]) if claim_id is not None else ("", [])
+    claims = events = 0
+    chain_break: tuple[int, chain.Break] | None = None
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(_TIMELINES.format(where=where), params)
+        stream = itertools.chain.from_iterable(
+            iter(lambda: cursor.cursor.fetchmany(VERIFY_CHUNK), [])
         )
-    return None
+        for place, (_, group) in enumerate(itertools.groupby(stream, key=itemgetter(0))):
+            rows = list(group)
+            code, head, length = rows[0][1], rows[0][2], rows[0][3]
+            records = [] if rows[0][4] is None else rows
+            problem = chain.verify(
+                code,
+                (_stored(code, row, named, place) for row in records),
+                head=head,
+                length=length,
+            )
+            claims += 1
+            events += len(records)
+            if problem is not None:
+                chain_break = (place, problem)
+                break
+            if progress is not None and claims % every == 0:
+                progress(claims, events)
+        problems = _captures_verify(named)
+    if chain_break is not None:
+        problems.append(((chain_break[0], 0, 0), chain_break[1]))
+    return claims, min(problems, key=itemgetter(0))[1] if problems else None
 
 
-def record_verify(claim: Claim) -> chain.Break | None:
-    """Everything `verify_timeline` checks for one claim: its chain, then its captures."""
-    return timeline_verify(claim) or captures_verify(claim)
+def _stored(code: str, row: tuple, named: _Named, place: int) -> tuple[dict, str]:
+    """One event row as (canonical record, stored hash); the capture it names noted."""
+    seq, kind, actor_id, created_at, payload, source_id, prev, digest = row[4:]
+    rec = chain.stored_record(
+        claim_code=code,
+        seq=seq,
+        kind=kind,
+        actor_id=actor_id,
+        created_at=created_at,
+        payload_json=payload,
+        source_id=source_id,
+        prev=prev,
+    )
+    capture = rec["payload"].get("capture")
+    if capture:
+        named.captures.setdefault(capture, (place, code, seq))
+        if source_id is not None:
+            named.sources.setdefault(source_id, (place, code))
+    return rec, digest
+
+
+def _captures_verify(named: _Named) -> list[tuple[tuple[int, int, int], chain.Break]]:
+    """Breaks among the named captures, each keyed by (claim's place, 1 for a capture's
+    file or 2 for a snapshot, seq) so that the first one sorts first."""
+    problems = []
+    hashes = list(named.captures)
+    for start in range(0, len(hashes), VERIFY_CHUNK):
+        chunk = hashes[start : start + VERIFY_CHUNK]
+        found = {c.sha256: c for c in Capture.objects.filter(sha256__in=chunk)}
+        for sha256 in chunk:
+            capture = found.get(sha256)
+            reason = "is missing" if capture is None else capture_verify(capture)
+            if reason:
+                place, code, seq = named.captures[sha256]
+                problems.append(
+                    ((place, 1, seq), chain.Break(code, seq, f"capture {sha256}: {reason}"))
+                )
+    altered = (
+        Snapshot.objects.filter(capture__isnull=False)
+        .exclude(capture_sha256=F("capture__sha256"))
+        .values_list("pk", "source_id")
+    )
+    for pk, source_id in altered:
+        if source_id in named.sources:
+            place, code = named.sources[source_id]
+            reason = f"snapshot {pk} no longer names its capture's hash"
+            problems.append(((place, 2, 0), chain.Break(code, None, reason)))
+    return problems
 
 
 def decided_source_ids() -> QuerySet:

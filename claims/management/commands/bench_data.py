@@ -16,10 +16,12 @@ on a database that has claims unless `--fresh` says to empty the claims and sour
 
 import csv
 import io
+import itertools
 import json
 import random
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,13 +32,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from claims import chain
-from claims.models import Claim
+from claims.models import Claim, ClaimEvent, Evidence, Tag
+from sources.models import Outlet, Source
 
 EMERGENT = Path(settings.BASE_DIR).parent / "shared" / "data" / "emergent" / "emergent.csv"
 STANCES = {"for": "supports", "against": "denies", "observing": "neutral"}
 STATUSES = ["unverified"] * 12 + ["confirmed"] * 3 + ["denied"] * 3 + ["disputed", "unresolved"]
 TAGS = ["politics", "tech", "health", "business", "science", "world", "viral", "hoax"]
 CHUNK = 100_000
+_MISSING = object()
 TABLES = [
     "claims_watch",
     "claims_claimevent",
@@ -55,18 +59,50 @@ def _text(value) -> str:
     """One field of COPY's text format."""
     if value is None:
         return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
     value = str(value)
     return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
-def _copy(cursor, table: str, columns: list[str], rows) -> int:
-    """COPY `rows` (tuples) into `table` in chunks; returns how many."""
-    total = 0
+def _copy(cursor, model, rows: Iterable[dict]) -> int:
+    """COPY `rows` into `model`'s table in chunks; returns how many.
+
+    Each row is a dict keyed by field attname. The columns are the model's: a field that
+    the rows leave out gets its default as Django would save it (a new column with a
+    default cannot break the load), an auto primary key left out its sequence, and one
+    with neither is refused here, by name, before any row is sent.
+    """
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields if f.attname in first or not f.primary_key]
+    unknown = set(first) - {f.attname for f in fields}
+    if unknown:
+        raise CommandError(f"bench_data: {table} has no field {', '.join(sorted(unknown))}.")
+    defaults = {}
+    for f in fields:
+        if f.attname not in first:
+            if f.get_default() is None and not f.null:
+                raise CommandError(f"bench_data gives no value for {table}.{f.column}.")
+            defaults[f.attname] = f.get_default if callable(f.default) else f.get_default()
+    names = [f.attname for f in fields]
+    total, n = 0, 0
     buffer = io.StringIO()
-    n = 0
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    for row in rows:
-        buffer.write("\t".join(_text(v) for v in row))
+    sql = f"COPY {table} ({', '.join(f.column for f in fields)}) FROM STDIN"
+    for row in itertools.chain([first], rows):
+        values = []
+        for name in names:
+            value = row.get(name, _MISSING)
+            if value is _MISSING:
+                value = defaults[name]
+                value = value() if callable(value) else value
+            values.append(_text(value))
+        buffer.write("\t".join(values))
         buffer.write("\n")
         n += 1
         if n == CHUNK:
@@ -132,180 +168,50 @@ class Command(BaseCommand):
         n_sources = 3 * n
 
         outlets = (
-            (
-                i + 1,
-                uuid.UUID(int=rng.getrandbits(128), version=4),
-                domains[i] if i < len(domains) else f"outlet{i}.example",
-                domains[i] if i < len(domains) else f"outlet{i}.example",
-                rng.choice(["news", "news", "wire", "official", "social", "other"]),
-                "",
-                rng.choice("ABCDEF"),
-                start,
-            )
+            {
+                "id": i + 1,
+                "code": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "name": domains[i] if i < len(domains) else f"outlet{i}.example",
+                "domain": domains[i] if i < len(domains) else f"outlet{i}.example",
+                "kind": rng.choice(["news", "news", "wire", "official", "social", "other"]),
+                "country": "",
+                "reliability": rng.choice("ABCDEF"),
+                "created_at": start,
+            }
             for i in range(n_outlets)
         )
-        _copy(
-            cursor,
-            "sources_outlet",
-            ["id", "code", "name", "domain", "kind", "country", "reliability", "created_at"],
-            outlets,
-        )
+        _copy(cursor, Outlet, outlets)
 
         def sources():
             for i in range(n_sources):
                 outlet = i % n_outlets
                 domain = domains[outlet] if outlet < len(domains) else f"outlet{outlet}.example"
-                title = articles[i % len(articles)][0][:500]
                 at = start + step * (i / 3)
-                yield (
-                    i + 1,
-                    uuid.UUID(int=rng.getrandbits(128), version=4),
-                    f"https://{domain}/news/{i}",
-                    title,
-                    at,
-                    "live",
-                    at,
-                    now + timedelta(seconds=rng.randrange(86_400)),
-                    200,
-                    "",
-                    "",
-                    "",
-                    "",
-                    0,
-                    "",
-                    outlet + 1,
-                    "",
-                )
+                yield {
+                    "id": i + 1,
+                    "code": uuid.UUID(int=rng.getrandbits(128), version=4),
+                    "url": f"https://{domain}/news/{i}",
+                    "title": articles[i % len(articles)][0][:500],
+                    "created_at": at,
+                    "state": "live",
+                    "last_checked_at": at,
+                    "next_check_at": now + timedelta(seconds=rng.randrange(86_400)),
+                    "http_status": 200,
+                    "outlet_id": outlet + 1,
+                }
 
-        _copy(
-            cursor,
-            "sources_source",
-            [
-                "id",
-                "code",
-                "url",
-                "title",
-                "created_at",
-                "state",
-                "last_checked_at",
-                "next_check_at",
-                "http_status",
-                "etag",
-                "last_modified",
-                "content_hash",
-                "body_hash",
-                "consecutive_failures",
-                "moved_to",
-                "outlet_id",
-                "last_error",
-            ],
-            sources(),
-        )
+        _copy(cursor, Source, sources())
 
         statuses = [rng.choice(STATUSES) for _ in range(n)]
         codes = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(n)]
         heads: list[tuple[str, int]] = []  # each claim's chain head and length
 
-        def claims():
-            for i in range(n):
-                at = start + step * i
-                status = statuses[i]
-                decided = status != "unverified"
-                yield (
-                    i + 1,
-                    codes[i],
-                    claims_text[i % len(claims_text)],
-                    f"Case file CW{i:06d}: {articles[i % len(articles)][0]}",
-                    status,
-                    "Checked against the sources." if decided else "",
-                    "medium" if decided else "",
-                    at + timedelta(days=1) if decided else None,
-                    at,
-                    at,
-                    at,
-                    at + timedelta(days=2),
-                    1 + decided,
-                    "",
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    "",
-                )
-
-        _copy(
-            cursor,
-            "claims_claim",
-            [
-                "id",
-                "code",
-                "statement",
-                "context",
-                "status",
-                "rationale",
-                "confidence",
-                "verdict_at",
-                "first_seen_at",
-                "created_at",
-                "updated_at",
-                "last_activity_at",
-                "version",
-                "external_id",
-                "supports_count",
-                "denies_count",
-                "neutral_count",
-                "source_count",
-                "review_count",
-                "claimant",
-                "timeline_head",
-                "timeline_length",
-            ],
-            ((*row, "", 0) for row in claims()),
-        )
-        _copy(cursor, "claims_tag", ["id", "name"], ((i + 1, t) for i, t in enumerate(TAGS)))
-        _copy(
-            cursor,
-            "claims_claim_tags",
-            ["claim_id", "tag_id"],
-            ((i + 1, i % len(TAGS) + 1) for i in range(n)),
-        )
-
         spread = n_sources // 10
-
-        def evidence():
-            pk = 0
-            for i in range(n):
-                at = start + step * i
-                for j in range(10):
-                    pk += 1
-                    headline, stance = articles[(i * 10 + j) % len(articles)]
-                    yield (
-                        pk,
-                        i + 1,
-                        (i * 3 + j * spread) % n_sources + 1,
-                        STANCES.get(stance, "neutral"),
-                        headline,
-                        "",
-                        at + timedelta(minutes=j),
-                        rng.random() < 0.02,
-                    )
-
-        n_evidence = _copy(
-            cursor,
-            "claims_evidence",
-            ["id", "claim_id", "source_id", "stance", "quote", "note", "added_at", "needs_review"],
-            evidence(),
-        )
 
         def source_url(pk: int) -> str:
             outlet = (pk - 1) % n_outlets
             domain = domains[outlet] if outlet < len(domains) else f"outlet{outlet}.example"
             return f"https://{domain}/news/{pk - 1}"
-
-        cursor.execute(
-            "CREATE TEMP TABLE bench_heads (claim_id integer, head varchar(64), length integer)"
-        )
 
         def events():
             pk = 0
@@ -358,56 +264,76 @@ class Command(BaseCommand):
                         prev=prev,
                     )
                     digest = chain.event_hash(rec)
-                    yield (
-                        pk,
-                        i + 1,
-                        kind,
-                        created,
-                        json.dumps(payload),
-                        source,
-                        k + 1,
-                        prev,
-                        digest,
-                    )
+                    yield {
+                        "id": pk,
+                        "claim_id": i + 1,
+                        "kind": kind,
+                        "created_at": created,
+                        "payload": payload,
+                        "source_id": source,
+                        "seq": k + 1,
+                        "prev_hash": prev,
+                        "hash": digest,
+                    }
                     prev = digest
                 heads.append((prev, len(base)))
 
-        n_events = _copy(
+        # Events first (foreign keys are not checked during the load), so that each claim
+        # goes in with its chain's head and length.
+        n_events = _copy(cursor, ClaimEvent, events())
+
+        def claims():
+            for i in range(n):
+                at = start + step * i
+                status = statuses[i]
+                decided = status != "unverified"
+                yield {
+                    "id": i + 1,
+                    "code": codes[i],
+                    "statement": claims_text[i % len(claims_text)],
+                    "context": f"Case file CW{i:06d}: {articles[i % len(articles)][0]}",
+                    "status": status,
+                    "rationale": "Checked against the sources." if decided else "",
+                    "confidence": "medium" if decided else "",
+                    "verdict_at": at + timedelta(days=1) if decided else None,
+                    "first_seen_at": at,
+                    "created_at": at,
+                    "updated_at": at,
+                    "last_activity_at": at + timedelta(days=2),
+                    "version": 1 + decided,
+                    "timeline_head": heads[i][0],
+                    "timeline_length": heads[i][1],
+                }
+
+        _copy(cursor, Claim, claims())
+        _copy(cursor, Tag, ({"id": i + 1, "name": t} for i, t in enumerate(TAGS)))
+        _copy(
             cursor,
-            "claims_claimevent",
-            [
-                "id",
-                "claim_id",
-                "kind",
-                "created_at",
-                "payload",
-                "source_id",
-                "seq",
-                "prev_hash",
-                "hash",
-            ],
-            events(),
+            Claim.tags.through,
+            ({"claim_id": i + 1, "tag_id": i % len(TAGS) + 1} for i in range(n)),
         )
-        _copy(  # the chains' heads, joined to the claims below
-            cursor,
-            "bench_heads",
-            ["claim_id", "head", "length"],
-            ((i + 1, head, length) for i, (head, length) in enumerate(heads)),
-        )
-        cursor.execute(
-            "UPDATE claims_claim c SET timeline_head = h.head, timeline_length = h.length "
-            "FROM bench_heads h WHERE h.claim_id = c.id"
-        )
-        cursor.execute("DROP TABLE bench_heads")
-        sequenced = [
-            "sources_outlet",
-            "sources_source",
-            "claims_claim",
-            "claims_tag",
-            "claims_evidence",
-            "claims_claimevent",
-        ]
-        for table in sequenced:  # fixed names above, never input
+
+        def evidence():
+            pk = 0
+            for i in range(n):
+                at = start + step * i
+                for j in range(10):
+                    pk += 1
+                    headline, stance = articles[(i * 10 + j) % len(articles)]
+                    yield {
+                        "id": pk,
+                        "claim_id": i + 1,
+                        "source_id": (i * 3 + j * spread) % n_sources + 1,
+                        "stance": STANCES.get(stance, "neutral"),
+                        "quote": headline,
+                        "added_at": at + timedelta(minutes=j),
+                        "needs_review": rng.random() < 0.02,
+                    }
+
+        n_evidence = _copy(cursor, Evidence, evidence())
+        sequenced = [Outlet, Source, Claim, Tag, Evidence, ClaimEvent]
+        for model in sequenced:  # the models' own table names, never input
+            table = model._meta.db_table
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
