@@ -5,7 +5,8 @@
   so an address with LOGIN_IP_FAILURE_LIMIT failures across all usernames within the
   cool-off is refused too (429), counted from axes' own rows (every web process sees them).
 - Password-reset mails: at most PASSWORD_RESET_LIMIT requests per address and per e-mail
-  address an hour (429 after), counted in Django's cache.
+  address an hour (429 after), counted in Django's cache. While the cache is away nothing
+  can be counted, so the request is answered 503 saying so (no mail unthrottled).
 """
 
 from datetime import timedelta
@@ -13,13 +14,15 @@ from datetime import timedelta
 from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Sum
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from claimwatch import cache_safe
+
 RESET_WINDOW_SECONDS = 3600
+RETRY_AFTER_SECONDS = 60
 
 
 def ip_failures(ip: str) -> int:
@@ -30,15 +33,6 @@ def ip_failures(ip: str) -> int:
         )["n"]
         or 0
     )
-
-
-def _count(key: str) -> int:
-    cache.add(key, 0, RESET_WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RESET_WINDOW_SECONDS)
-        return 1
 
 
 class ThrottleMiddleware:
@@ -54,9 +48,15 @@ class ThrottleMiddleware:
             elif request.path == reverse("password_reset"):
                 ip = get_client_ip_address(request) or ""
                 email = (request.POST.get("email") or "").strip().lower()[:254]
-                counts = [_count(f"reset:ip:{ip}")]
+                counts = [cache_safe.count(f"reset:ip:{ip}", RESET_WINDOW_SECONDS)]
                 if email:
-                    counts.append(_count(f"reset:email:{email}"))
+                    counts.append(cache_safe.count(f"reset:email:{email}", RESET_WINDOW_SECONDS))
+                if None in counts:
+                    response = render(
+                        request, "registration/locked_out.html", {"unavailable": True}, status=503
+                    )
+                    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                    return response
                 if max(counts) > settings.PASSWORD_RESET_LIMIT:
                     return render(
                         request, "registration/locked_out.html", {"reset": True}, status=429
