@@ -193,7 +193,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/claims/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
+# Login throttling (django-axes): lock a username+address pair after repeated failures,
+# never a whole address (behind a proxy many users share one; claimwatch/throttle.py).
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5", minimum=1)
 AXES_COOLOFF_TIME = envint("LOGIN_COOLOFF_MINUTES", "15", minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -201,7 +202,19 @@ AXES_RESET_ON_SUCCESS = True
 # Spraying: failures from one address across every username (claimwatch/throttle.py).
 LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", "20", minimum=1)
 PASSWORD_RESET_LIMIT = envint("PASSWORD_RESET_LIMIT", "5", minimum=1)  # an hour
+# A browser that logged in as a user before keeps a signed cookie naming them, and is not
+# held up by the spraying throttle for that user (claimwatch/throttle.py).
+LOGIN_KNOWN_BROWSER_DAYS = envint("LOGIN_KNOWN_BROWSER_DAYS", "180", minimum=1)
 AXES_VERBOSE = False
+# The client's address: the peer's, or X-Forwarded-For's when the peer is one of these
+# proxies (addresses or networks, comma-separated; claimwatch/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "claimwatch.client_ip.client_ip"
+try:
+    TRUSTED_PROXIES = tuple(
+        ipaddress.ip_network(entry, strict=False) for entry in envlist("TRUSTED_PROXIES", "")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc} (e.g. 127.0.0.1,10.0.0.0/8).") from None
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "en-gb"

@@ -32,6 +32,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
 from claimwatch import cache_safe
+from claimwatch.client_ip import client_ip
 
 from . import cache as public_cache
 from . import exports, public
@@ -47,10 +48,11 @@ def _now() -> float:
 
 
 def _over_limit(request) -> bool:
-    """A fixed one-minute window per address, counted in the cache (atomic on Redis);
-    never over while the cache is away (nothing can be counted)."""
+    """A fixed one-minute window per client address (claimwatch.client_ip: the proxy's
+    header only from TRUSTED_PROXIES), counted in the cache (atomic on Redis); never over
+    while the cache is away (nothing can be counted)."""
     window = int(_now() // 60)
-    count = cache_safe.count(f"public:rate:{request.META.get('REMOTE_ADDR', '')}:{window}", 90)
+    count = cache_safe.count(f"public:rate:{client_ip(request)}:{window}", 90)
     return count is not None and count > settings.PUBLIC_RATE_LIMIT
 
 
