@@ -4,6 +4,9 @@ tests/publishing/test_public_without_redis.py.
 """
 
 import ipaddress
+import runpy
+import uuid
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -91,3 +94,61 @@ def test_it_limits_public_readers_one_by_one_behind_a_trusted_proxy(client, sett
         200,
         429,
     ]
+
+
+# --- 6. Low: NUL in URLs, deeply nested JSON -----------------------------------------------
+
+
+def test_it_answers_400_not_500_to_a_nul_in_a_url(client, analyst_client, claim):
+    assert client.get("/p/?q=%00").status_code == 400
+    assert client.get("/p/?q=a%00b&page=1").status_code == 400
+    capture = f"/sources/{uuid.uuid4()}/captures/{'a' * 64}%00/"
+    assert analyst_client.get(capture).status_code == 400
+    assert analyst_client.get(f"/claims/?q=%00{claim.statement[:5]}").status_code == 400
+    assert client.get("/p/?q=Qingdao").status_code == 200  # a plain search still works
+
+
+@pytest.mark.parametrize("opener", ["[", '{"a":'])
+def test_it_refuses_deeply_nested_json_before_parsing_it(analyst_api, opener):
+    closer = "]" if opener == "[" else "}"
+    body = opener * 50_000 + "1" + closer * 50_000
+    response = analyst_api.post("/api/claims/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested deeper than 64" in response.json()["detail"]
+    # Brackets inside strings are text, not nesting.
+    statement = "[" * 500 + " The two defence ministers will meet at the SCO summit."
+    response = analyst_api.post("/api/claims/", {"statement": statement[:480]}, format="json")
+    assert response.status_code == 201
+
+
+# --- 7. Info: caching of private pages, the bind -------------------------------------------
+
+
+def test_it_marks_desk_pages_exports_and_bundles_private(analyst_client, analyst_api, claim):
+    for url in ("/claims/", claim.get_absolute_url(), "/claims/export.csv"):
+        response = analyst_client.get(url)
+        assert response.status_code == 200, url
+        assert "private" in response["Cache-Control"], url
+    response = analyst_client.get(f"/claims/{claim.code}/evidence.wacz")
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert "private" in analyst_api.get("/api/claims/")["Cache-Control"]
+
+
+def test_it_keeps_the_public_pages_publicly_cacheable(client):
+    assert client.get("/p/")["Cache-Control"].startswith("public")
+
+
+def test_gunicorn_listens_on_this_machine_only_unless_told(monkeypatch):
+    config = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+
+    def bind(**env) -> str:
+        for name in ("WEB_BIND", "PORT"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(config))["bind"]
+
+    assert bind() == "127.0.0.1:8000"
+    assert bind(PORT="9000") == "127.0.0.1:9000"
+    assert bind(WEB_BIND="0.0.0.0:8000") == "0.0.0.0:8000"
