@@ -12,7 +12,9 @@ PostgreSQL's max_connections (100 by default) with room for migrations and psql.
 
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# This machine only, unless told otherwise (`--bind`, or WEB_BIND, e.g. 0.0.0.0:8000 when
+# the proxy is on another host): the app is meant to sit behind a TLS proxy.
+bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "sync"
 threads = 1

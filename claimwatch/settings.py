@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "claimwatch.middleware.RefuseNulMiddleware",  # before anything looks a URL up
+    "claimwatch.middleware.PrivateCacheMiddleware",  # Cache-Control: private by default
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,7 +199,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/claims/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
+# Login throttling (django-axes): lock a username+address pair after repeated failures,
+# never a whole address (behind a proxy many users share one; claimwatch/throttle.py).
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5", minimum=1)
 AXES_COOLOFF_TIME = envint("LOGIN_COOLOFF_MINUTES", "15", minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -205,7 +208,19 @@ AXES_RESET_ON_SUCCESS = True
 # Spraying: failures from one address across every username (claimwatch/throttle.py).
 LOGIN_IP_FAILURE_LIMIT = envint("LOGIN_IP_FAILURE_LIMIT", "20", minimum=1)
 PASSWORD_RESET_LIMIT = envint("PASSWORD_RESET_LIMIT", "5", minimum=1)  # an hour
+# A browser that logged in as a user before keeps a signed cookie naming them, and is not
+# held up by the spraying throttle for that user (claimwatch/throttle.py).
+LOGIN_KNOWN_BROWSER_DAYS = envint("LOGIN_KNOWN_BROWSER_DAYS", "180", minimum=1)
 AXES_VERBOSE = False
+# The client's address: the peer's, or X-Forwarded-For's when the peer is one of these
+# proxies (addresses or networks, comma-separated; claimwatch/client_ip.py).
+AXES_CLIENT_IP_CALLABLE = "claimwatch.client_ip.client_ip"
+try:
+    TRUSTED_PROXIES = tuple(
+        ipaddress.ip_network(entry, strict=False) for entry in envlist("TRUSTED_PROXIES", "")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc} (e.g. 127.0.0.1,10.0.0.0/8).") from None
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "en-gb"
@@ -418,6 +433,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # A Redis that does not answer costs a request a second, not a worker
+            # (claimwatch.cache_safe serves the public pages without it).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -468,6 +486,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # JSON bounded in size and depth before it is parsed (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
 }

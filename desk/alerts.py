@@ -17,9 +17,11 @@ HTTP requests, outside sources/fetch.py, so the guard is applied around it:
    a slow or failing channel never holds up another.
 4. `alert_send` checks the channel again (the same `check_url`, then every address its
    host resolves to with the fetcher's `address_refusal`), and sends with the fetcher's
-   connect and read timeouts. Success marks it sent; a failure is retried after 1, 2, 4
-   ... minutes (at most ALERT_MAX_BACKOFF_SECONDS), and given up after
-   ALERT_MAX_ATTEMPTS; the channel keeps its last error for its owner's page.
+   connect and read timeouts, never following a redirect: the guard checked one host,
+   and a 3xx could send the alert anywhere (a 3xx answer is a failed send). Success
+   marks it sent; a failure is retried after 1, 2, 4 ... minutes (at most
+   ALERT_MAX_BACKOFF_SECONDS), and given up after ALERT_MAX_ATTEMPTS; the channel keeps
+   its last error for its owner's page.
 """
 
 import ipaddress
@@ -38,7 +40,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from claimwatch import perms
-from sources.fetch import FetchBlocked, address_refusal, check_url
+from sources.fetch import NAME_NOT_FOUND, FetchBlocked, FetchFailed, address_refusal, check_url
 
 from .models import CHANNEL_LABEL_MAX, CHANNEL_URL_MAX, AlertChannel, AlertDelivery
 
@@ -61,6 +63,22 @@ SCHEMES = (
 LEASE = timedelta(minutes=10)
 BATCH = 200
 BODY_MAX = 20_000
+GUARD_REFUSAL = "Refused by the outgoing-request guard: {reason}"
+MAIL_REFUSAL = (
+    "Mail already comes through Watch: watchers get their digest at their account's e-mail "
+    f"address. Channels are for the other places a desk talks: {SCHEMES}."
+)
+# Every plugin offered here speaks HTTP through requests with allow_redirects=self.redirects.
+_ASSET = apprise.AppriseAsset(http_redirects=False)
+
+
+def _plugin(url: str):
+    """apprise's plugin for `url`, or None; it never follows a redirect, whatever the URL
+    says (`redirect=yes` in it is overridden: the guard checked only the first host)."""
+    plugin = apprise.Apprise.instantiate(url, asset=_ASSET, suppress_exceptions=True)
+    if plugin is not None:
+        plugin.redirects = False
+    return plugin
 
 
 @dataclass(frozen=True)
@@ -79,7 +97,9 @@ def channel_parse(url: str) -> ParsedChannel:
         raise ValidationError({"url": "Paste the channel's apprise URL."})
     if len(url) > CHANNEL_URL_MAX:
         raise ValidationError({"url": f"Keep the URL under {CHANNEL_URL_MAX:,} characters."})
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if url.lower().startswith(("mailto:", "mailtos:")):
+        raise ValidationError({"url": MAIL_REFUSAL})
+    plugin = _plugin(url)
     if plugin is None:
         raise ValidationError(
             {"url": f"apprise cannot read this URL. Use one of: {SCHEMES} (docs/api.md)."}
@@ -99,9 +119,7 @@ def channel_parse(url: str) -> ParsedChannel:
     try:
         check_url(host)
     except FetchBlocked as exc:
-        raise ValidationError(
-            {"url": f"Refused by the outgoing-request guard: {exc.reason}"}
-        ) from None
+        raise ValidationError({"url": GUARD_REFUSAL.format(reason=exc.reason)}) from None
     return ParsedChannel(
         url=plugin.url(privacy=False),
         redacted=plugin.url(privacy=True),
@@ -111,14 +129,15 @@ def channel_parse(url: str) -> ParsedChannel:
 
 
 def _guard_resolved(host_url: str) -> None:
-    """The send-time check: the URL again, then every address its host resolves to."""
+    """The send-time check: the URL again, then every address its host resolves to.
+    FetchBlocked when the guard refuses; FetchFailed when the name is not found."""
     check_url(host_url)
     parts = urlsplit(host_url)
     host = parts.hostname or ""
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise FetchBlocked(f"{host} cannot be resolved ({exc}).", url=host_url) from None
+    except (OSError, UnicodeError):
+        raise FetchFailed("connection", f"{NAME_NOT_FOUND}: {host}.", url=host_url) from None
     for *_, sockaddr in infos:
         ip = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
         reason = address_refusal(ip, allow_private=bool(settings.FETCH_ALLOW_PRIVATE))
@@ -222,7 +241,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _notify(url: str, title: str, body: str) -> str:
     """Send with apprise; '' on success, else what apprise logged about the failure."""
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    plugin = _plugin(url)
     if plugin is None:
         return "apprise can no longer read this URL."
     plugin.socket_connect_timeout = float(settings.FETCH_CONNECT_TIMEOUT)
@@ -251,7 +270,9 @@ def alert_send(*, delivery_id: int, now: datetime | None = None) -> bool:
     except ValidationError as exc:
         error = " ".join(exc.messages)
     except FetchBlocked as exc:
-        error = f"Refused by the outgoing-request guard: {exc.reason}"
+        error = GUARD_REFUSAL.format(reason=exc.reason)
+    except FetchFailed as exc:
+        error = exc.message
     else:
         error = _notify(channel.url, delivery.title, delivery.body)
     now = now or timezone.now()

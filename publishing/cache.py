@@ -9,6 +9,11 @@ Keys (Django's cache: Redis when REDIS_URL is set, else files under var/cache/):
 
 Only published claims have anything cached, so a change to any other claim costs nothing.
 
+While the cache is away (Redis stopped) every call here goes through claimwatch.cache_safe:
+pages are read from the database and not kept, and `list_key` is None (nothing to look up).
+A change made meanwhile cannot empty the cache; a page cached before it may be shown until
+PUBLIC_CACHE_SECONDS after Redis is back (unless Redis came back empty).
+
 Everything that changes a public page writes a ClaimEvent (verdict, evidence, edits,
 source headline changes, publishing), and the core's one event writer sends
 ``claims.signals.timeline_written``, which calls `timeline_written` here. The keys are
@@ -22,8 +27,9 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
+
+from claimwatch import cache_safe
 
 GEN_KEY = "public:gen"
 PAGE_KINDS = ("page", "embed")
@@ -37,24 +43,29 @@ def page_key(kind: str, code) -> str:
     return f"public:{kind}:{code}"
 
 
-def generation() -> str:
-    token = cache.get(GEN_KEY)
+def generation() -> str | None:
+    """The current generation's token; None while the cache is away."""
+    token = cache_safe.get(GEN_KEY)
     if token is None:
-        cache.add(GEN_KEY, uuid.uuid4().hex, None)
-        token = cache.get(GEN_KEY) or ""
+        cache_safe.add(GEN_KEY, uuid.uuid4().hex, None)
+        token = cache_safe.get(GEN_KEY)
     return token
 
 
-def list_key(kind: str, *parts: str) -> str:
-    """The key of an index page or the feed for these query parts, in this generation."""
+def list_key(kind: str, *parts: str) -> str | None:
+    """The key of an index page or the feed for these query parts, in this generation;
+    None while the cache is away (the page is built and not kept)."""
+    token = generation()
+    if token is None:
+        return None
     digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
-    return f"public:{kind}:{generation()}:{digest}"
+    return f"public:{kind}:{token}:{digest}"
 
 
 def _forget(codes: list[str], lists: bool) -> None:
-    cache.delete_many([page_key(kind, code) for code in codes for kind in PAGE_KINDS])
+    cache_safe.delete_many([page_key(kind, code) for code in codes for kind in PAGE_KINDS])
     if lists:
-        cache.set(GEN_KEY, uuid.uuid4().hex, None)
+        cache_safe.set(GEN_KEY, uuid.uuid4().hex, None)
 
 
 def claims_changed(claims: Iterable[tuple[object, bool]]) -> None:

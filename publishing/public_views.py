@@ -10,6 +10,8 @@ publications. Each view:
 3. else reads the public record (publishing.public: an allow-list, no model instances reach
    the templates), renders it without the request (no user, no CSRF token, no nonce:
    the same bytes for everyone), and caches the bytes.
+While the cache (Redis) is away, requests are not counted and pages are read from the
+database every time (claimwatch.cache_safe): readers still get them.
 """
 
 import time
@@ -18,7 +20,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -29,6 +30,9 @@ from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
+
+from claimwatch import cache_safe
+from claimwatch.client_ip import client_ip
 
 from . import cache as public_cache
 from . import exports, public
@@ -45,16 +49,12 @@ def _now() -> float:
 
 
 def _over_limit(request) -> bool:
-    """A fixed one-minute window per address, counted in the cache (atomic on Redis)."""
+    """A fixed one-minute window per client address (claimwatch.client_ip: the proxy's
+    header only from TRUSTED_PROXIES), counted in the cache (atomic on Redis); never over
+    while the cache is away (nothing can be counted)."""
     window = int(_now() // 60)
-    key = f"public:rate:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    cache.add(key, 0, 90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, 90)
-        count = 1
-    return count > settings.PUBLIC_RATE_LIMIT
+    count = cache_safe.count(f"public:rate:{client_ip(request)}:{window}", 90)
+    return count is not None and count > settings.PUBLIC_RATE_LIMIT
 
 
 def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -79,15 +79,17 @@ def public_view(view):
     return wrapper
 
 
-def _cached(key: str, build, content_type: str = "text/html; charset=utf-8") -> HttpResponse:
-    """The cached bytes under `key`, or `build()`'s 200 response, cached."""
-    content = cache.get(key)
+def _cached(key: str | None, build, content_type: str = "text/html; charset=utf-8") -> HttpResponse:
+    """The cached bytes under `key`, or `build()`'s 200 response, cached (a None key, or
+    the cache away: built and not kept)."""
+    content = cache_safe.get(key) if key is not None else None
     if content is None:
         response = build()
         if response.status_code != 200:
             return response
         content = response.content
-        cache.set(key, content, public_cache.seconds())
+        if key is not None:
+            cache_safe.set(key, content, public_cache.seconds())
     response = HttpResponse(content, content_type=content_type)
     response["Cache-Control"] = CACHE_CONTROL
     return response

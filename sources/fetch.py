@@ -122,6 +122,10 @@ class FetchBlocked(Exception):
         self.url = url
 
 
+# What a failed name lookup is called wherever it is shown (a DNS failure is not a refusal).
+NAME_NOT_FOUND = "The site's name could not be found (DNS)"
+
+
 class FetchFailed(Exception):
     """The fetch was allowed but did not give a usable answer; .kind says how it failed."""
 

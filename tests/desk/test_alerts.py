@@ -192,7 +192,9 @@ def test_it_reads_each_service_and_hides_its_secret(url, service, secret):
         ("jsons://10.0.0.5/hook", False, "not a public internet address"),
         ("json://169.254.169.254/latest", True, "metadata"),
         ("matrix://user:pw@[::ffff:127.0.0.1]/#room", False, "loopback"),
-        ("mailto://user:pass@example.org", False, "is not offered here"),
+        ("mailto://user:pass@example.org", False, alerts.MAIL_REFUSAL),
+        ("mailto:desk@example.org", False, alerts.MAIL_REFUSAL),
+        ("MAILTOS://user:pass@example.org", False, alerts.MAIL_REFUSAL),
         ("nonsense", False, "apprise cannot read this URL"),
     ],
 )
@@ -227,6 +229,26 @@ def test_it_checks_the_host_again_before_sending(httpserver, watcher, settings, 
     assert send_due(later(60)) == [False, False]
     channel.refresh_from_db()
     assert "hooks.example.org resolves to 10.1.2.3" in channel.last_error
+
+
+def test_it_says_a_name_that_is_not_found_is_not_found_not_refused(watcher, monkeypatch):
+    channel = alerts.alert_channel_add(
+        label="Hook", url="jsons://hooks.example.org/a", actor=watcher
+    )
+    real = socket.getaddrinfo
+
+    def not_found(host, *args, **kwargs):
+        if host == "hooks.example.org":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", not_found)
+    alerts.alerts_queue(channels=[channel], title="T", body="B")
+    assert send_due(timezone.now()) == [False]
+    channel.refresh_from_db()
+    assert channel.last_error.startswith("The site's name could not be found (DNS): ")
+    assert "hooks.example.org" in channel.last_error
+    assert "guard" not in channel.last_error
 
 
 def test_it_queues_one_send_task_per_due_alert(httpserver, watcher, monkeypatch):
