@@ -4,7 +4,7 @@ import itertools
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
 from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
@@ -451,16 +451,35 @@ def timeline_verify(claim: Claim) -> chain.Break | None:
 
 # Rows the verifier's server-side cursor fetches at a time.
 VERIFY_CHUNK = 5000
+# Every event of every claim in (claim, seq) order. PostgreSQL gives the code and the time
+# in the form the chain hashes; SQLite stores them its own way (hex code, naive UTC time),
+# which `_sqlite_row` turns into that form.
 _TIMELINES = """
-    SELECT c.id, c.code::text, c.timeline_head, c.timeline_length,
-           e.seq, e.kind, e.actor_id,
-           to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-           e.payload::text, e.source_id,
+    SELECT c.id, {code}, c.timeline_head, c.timeline_length,
+           e.seq, e.kind, e.actor_id, {created_at}, {payload}, e.source_id,
            e.prev_hash, e.hash
     FROM claims_claim c LEFT JOIN claims_claimevent e ON e.claim_id = c.id
     {where}
     ORDER BY c.id, e.seq
 """
+_TIMELINE_COLUMNS = {
+    "postgresql": {
+        "code": "c.code::text",
+        "created_at": """to_char(e.created_at AT TIME ZONE 'UTC',
+                                 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+        "payload": "e.payload::text",
+    },
+    "sqlite": {"code": "c.code", "created_at": "e.created_at", "payload": "e.payload"},
+}
+
+
+def _sqlite_row(row: tuple) -> tuple:
+    code = str(uuid.UUID(row[1]))
+    if row[4] is None:  # a claim without events
+        return (row[0], code, *row[2:])
+    at = row[7] if isinstance(row[7], datetime) else datetime.fromisoformat(row[7])
+    at = chain.timestamp(at.replace(tzinfo=UTC))
+    return (row[0], code, *row[2:7], at, *row[8:])
 
 
 @dataclass
@@ -494,10 +513,13 @@ def timelines_verify(
     claims = events = 0
     chain_break: tuple[int, chain.Break] | None = None
     with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(_TIMELINES.format(where=where), params)
+        columns = _TIMELINE_COLUMNS[connection.vendor]
+        cursor.execute(_TIMELINES.format(where=where, **columns), params)
         stream = itertools.chain.from_iterable(
             iter(lambda: cursor.cursor.fetchmany(VERIFY_CHUNK), [])
         )
+        if connection.vendor == "sqlite":
+            stream = map(_sqlite_row, stream)
         for place, (_, group) in enumerate(itertools.groupby(stream, key=itemgetter(0))):
             rows = list(group)
             code, head, length = rows[0][1], rows[0][2], rows[0][3]

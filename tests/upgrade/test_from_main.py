@@ -34,7 +34,7 @@ from claims.models import Claim, ClaimEvent
 from desk.models import AlertChannel, AlertDelivery, Assignment, Watch
 from intake.models import ImportJob
 refused = []
-for sql in ("UPDATE claims_claimevent SET kind = kind", "DELETE FROM claims_claimevent"):
+for sql in ("UPDATE claims_claimevent SET hash = 'x'", "DELETE FROM claims_claimevent"):
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
