@@ -38,6 +38,8 @@ CSV_COLUMNS = [
     "title",
     "title_when_linked",
     "judged_snapshot_at",
+    # The article's own date (Source.published_at), apart from when it was linked (added_at).
+    "article_date",
     "outlet",
     "reliability",
     "added_at",
@@ -150,6 +152,7 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
                 evidence.source.title,
                 evidence.title_when_linked,
                 _iso(evidence.judged_snapshot.created_at if evidence.judged_snapshot else None),
+                _iso(evidence.source.published_at),
                 evidence.source.outlet.name if evidence.source.outlet else "",
                 evidence.source.outlet.reliability if evidence.source.outlet else "",
                 _iso(evidence.added_at),
@@ -162,7 +165,7 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
                 *_record_cells(records.get(evidence.source.outlet_id)),
             ]
             for evidence in claim.evidence_list
-        ] or [[""] * 9 + [0, 0, 0] + [""] * 5]
+        ] or [[""] * 10 + [0, 0, 0] + [""] * 5]
         for row in rows:
             writer.writerow([_defuse(value) for value in head + row])
     return buffer.getvalue()
@@ -219,6 +222,7 @@ def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
                     ),
                     "quote": evidence.quote,
                     "added_at": evidence.added_at,
+                    "article_date": evidence.source.published_at,
                     "needs_review": evidence.needs_review,
                 }
                 for evidence in claim.evidence_list

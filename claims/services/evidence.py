@@ -153,6 +153,8 @@ class EvidenceLink:
     quote: str = ""
     note: str = ""
     added_at: datetime | None = None
+    # The article's own date (kept as Source.published_at), never the time of linking.
+    published_at: datetime | None = None
 
 
 @transaction.atomic
@@ -162,12 +164,16 @@ def evidence_add_many(
     links: list[EvidenceLink],
     actor: AbstractBaseUser | None,
     monitor: bool = True,
+    imported_from: str = "",
 ) -> list[Evidence]:
     """evidence_add for many sources of one claim (imports), with the same guarantees:
     every link is checked first, and one bad link (stance, URL, a source linked twice)
     raises ValidationError and writes nothing. Sources and outlets are resolved in sets
     and evidence and events bulk created: a few queries whatever the number of links.
     New sources are due at once unless `monitor=False`, as with evidence_add.
+
+    `imported_from` names the file: each event says the link was made by that import,
+    then, and carries the article's own date (`EvidenceLink.published_at`) beside it.
     """
     perms.require(actor, perms.ADD_EVIDENCE)
     if not links:
@@ -179,9 +185,14 @@ def evidence_add_many(
     if len(set(urls)) < len(urls):
         raise ValidationError({"url": "This source is already linked to this claim."})
     titles: dict[str, str] = {}
+    published = {}
     for url, link in zip(urls, links, strict=True):
         titles[url] = link.title
-    sources = sources_get_or_create_many(titles=titles, actor=actor, monitor=monitor)
+        if link.published_at is not None:
+            published[url] = link.published_at
+    sources = sources_get_or_create_many(
+        titles=titles, actor=actor, monitor=monitor, published=published
+    )
     source_ids = [sources[url][0].pk for url in urls]
     if Evidence.objects.filter(claim=claim, source_id__in=source_ids).exists():
         raise ValidationError({"url": "This source is already linked to this claim."})
@@ -203,6 +214,10 @@ def evidence_add_many(
         )
         for url, link in zip(urls, links, strict=True)
     )
+    imported = {"imported_from": imported_from} if imported_from else {}
+    article_dates = {
+        url: payload_value(link.published_at) for url, link in zip(urls, links, strict=True)
+    }
     events_append(
         claim,
         (
@@ -215,6 +230,8 @@ def evidence_add_many(
                     "quote": ev.quote,
                     "new_source": sources[ev.source.url][1],
                     **_judged_fields(ev.judged_snapshot, ev.source),
+                    **imported,
+                    "article_date": article_dates[ev.source.url],
                 },
                 ev.source.pk,
                 ev.added_at,
