@@ -38,6 +38,8 @@ NOT_TEXT = {
     "search_vector": "words of the statement, context and quotes for search; never shown",
     "origin": "the group a source belongs to (docs/origins.md); not on the public page yet",
     "origin_pinned": "a flag: an analyst placed the source in its origin",
+    "judged_snapshot": "the version a stance was judged on: only its headline is public "
+    "(ClaimReview's appearance headline, in place of the source's public title)",
 }
 # Public fields that may be absent: the link date stands in for an unknown publication date.
 PUBLIC_BUT_OPTIONAL = {"claims.Evidence.added_at"}
