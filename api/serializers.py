@@ -31,7 +31,7 @@ from claims.selectors import (
 )
 from desk.models import Assignment
 from desk.selectors import claim_assignments
-from publishing.exports import public_path
+from publishing.exports import evidence_snapshots, public_path
 from sources.models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source
 
 # ---- output ----------------------------------------------------------------------
@@ -132,10 +132,28 @@ class EvidenceOriginSerializer(serializers.Serializer):
     by_hand = serializers.BooleanField(help_text="Placed by an analyst (split or join).")
 
 
+class EvidenceSnapshotSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="The headline of this version of the source.")
+    taken_at = serializers.DateTimeField(help_text="When this version was stored.")
+    capture = serializers.URLField(
+        allow_null=True, help_text="The HTTP exchange it came from, as archived; null without one."
+    )
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
+    """Evidence loaded with claims.selectors.with_snapshots (the API's views do)."""
+
     source = SourceBriefSerializer(read_only=True)
     added_by = UsernameField()
     origin = serializers.SerializerMethodField()
+    title_when_linked = serializers.CharField(
+        read_only=True,
+        help_text="The headline the stance was given for (the judged snapshot's, else the "
+        "title given with the link).",
+    )
+    judged_snapshot = serializers.SerializerMethodField()
+    current_snapshot = serializers.SerializerMethodField()
+    changed_since_judged = serializers.SerializerMethodField()
 
     class Meta:
         model = Evidence
@@ -149,8 +167,33 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "added_at",
             "needs_review",
             "origin",
+            "title_when_linked",
+            "judged_snapshot",
+            "current_snapshot",
+            "changed_since_judged",
         ]
         read_only_fields = fields
+
+    def _snapshots(self, evidence: Evidence) -> dict:
+        request = self.context.get("request")
+        base_url = request.build_absolute_uri("/") if request else ""
+        return evidence_snapshots(evidence, base_url)
+
+    @extend_schema_field(EvidenceSnapshotSerializer(allow_null=True))
+    def get_judged_snapshot(self, evidence: Evidence) -> dict | None:
+        """The version of the source the stance was given for; null before its first fetch."""
+        return self._snapshots(evidence)["judged_snapshot"]
+
+    @extend_schema_field(EvidenceSnapshotSerializer(allow_null=True))
+    def get_current_snapshot(self, evidence: Evidence) -> dict | None:
+        """The source's latest version; null before its first fetch."""
+        return self._snapshots(evidence)["current_snapshot"]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_changed_since_judged(self, evidence: Evidence) -> bool:
+        """The source has a newer version than the one judged (until a reviewer restances
+        or marks it reviewed)."""
+        return evidence.changed_since_judged
 
     @extend_schema_field(EvidenceOriginSerializer(allow_null=True))
     def get_origin(self, evidence: Evidence) -> dict | None:
@@ -288,7 +331,7 @@ class ClaimDetailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, claim: Claim) -> list:
-        return EvidenceSerializer(self._evidence(claim), many=True).data
+        return EvidenceSerializer(self._evidence(claim), many=True, context=self.context).data
 
     @extend_schema_field(StanceCountsSerializer)
     def get_source_counts(self, claim: Claim) -> dict:

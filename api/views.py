@@ -108,7 +108,7 @@ class ServiceView(APIView):
 
     def evidence(self, claim: Claim, source_code) -> Evidence:
         return get_object_or_404(
-            Evidence.objects.select_related("source__outlet", "added_by"),
+            selectors.with_snapshots(Evidence.objects.select_related("source__outlet", "added_by")),
             claim=claim,
             source__code=source_code,
         )
@@ -234,7 +234,11 @@ class EvidenceListView(ServiceView):
     @extend_schema(responses={200: s.EvidenceSerializer(many=True), **ERRORS})
     def get(self, request, code):
         claim = self.claim(code)
-        return Response(s.EvidenceSerializer(selectors.claim_evidence(claim), many=True).data)
+        return Response(
+            s.EvidenceSerializer(
+                selectors.claim_evidence(claim), many=True, context={"request": request}
+            ).data
+        )
 
     @extend_schema(
         request=s.EvidenceCreateSerializer,
@@ -246,13 +250,18 @@ class EvidenceListView(ServiceView):
         data = self.parse(s.EvidenceCreateSerializer)
         evidence = services.evidence_add(claim=claim, **data, actor=request.user)
         evidence = self.evidence(claim, evidence.source.code)
-        return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+        data = s.EvidenceSerializer(evidence, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class EvidenceDetailView(ServiceView):
     @extend_schema(responses={200: s.EvidenceSerializer, **ERRORS})
     def get(self, request, code, source_code):
-        return Response(s.EvidenceSerializer(self.evidence(self.claim(code), source_code)).data)
+        return Response(
+            s.EvidenceSerializer(
+                self.evidence(self.claim(code), source_code), context={"request": request}
+            ).data
+        )
 
     @extend_schema(
         request=s.EvidenceUpdateSerializer,
@@ -263,7 +272,7 @@ class EvidenceDetailView(ServiceView):
         evidence = self.evidence(self.claim(code, live=True), source_code)
         data = self.parse(s.EvidenceUpdateSerializer)
         evidence = services.evidence_update(evidence=evidence, actor=request.user, **data)
-        return Response(s.EvidenceSerializer(evidence).data)
+        return Response(s.EvidenceSerializer(evidence, context={"request": request}).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("reason", str, required=False)],
@@ -286,7 +295,7 @@ class EvidenceReviewedView(ServiceView):
     def post(self, request, code, source_code):
         evidence = self.evidence(self.claim(code, live=True), source_code)
         evidence = services.evidence_mark_reviewed(evidence=evidence, actor=request.user)
-        return Response(s.EvidenceSerializer(evidence).data)
+        return Response(s.EvidenceSerializer(evidence, context={"request": request}).data)
 
 
 class OriginSplitView(ServiceView):

@@ -277,6 +277,15 @@ class Evidence(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
     # Set when the source changed after it was linked; cleared when someone reviews it.
     needs_review = models.BooleanField(default=False)
+    # The snapshot the stance was given for: the source's latest when it was linked (or its
+    # first, stored by the first check, when it had none), and the latest again when a
+    # reviewer restances or marks it reviewed (claims.services). Every surface shows its
+    # headline, and the current one beside it when the source changed since.
+    # PROTECT: it is what a published stance rests on; snapshots are never deleted, and
+    # one that were would silently turn a judgement of a text into one of nothing.
+    judged_snapshot = models.ForeignKey(
+        "sources.Snapshot", models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Which report this source repeats (claims.origins); none until its source is checked,
     # and then it counts as an origin of its own.
     origin = models.ForeignKey(
@@ -307,6 +316,31 @@ class Evidence(models.Model):
 
     def __str__(self):
         return f"{self.get_stance_display()}: {self.source}"
+
+    @property
+    def title_when_linked(self) -> str:
+        """The headline the stance was given for: the judged snapshot's, else (a source
+        not fetched yet) the title typed or imported with the link."""
+        snapshot = self.judged_snapshot
+        return (snapshot.title if snapshot is not None else "") or self.source.title
+
+    @property
+    def changed_since_judged(self) -> bool:
+        """The source has a newer snapshot than the one judged (needs claims.selectors'
+        `with_snapshots`, which reads the current one in the same query)."""
+        current = getattr(self, "current_snapshot_id", None)
+        return (
+            current is not None
+            and self.judged_snapshot_id is not None
+            and current != self.judged_snapshot_id
+        )
+
+    @property
+    def diff_query(self) -> str:
+        """The source page's query comparing the judged snapshot with the current one."""
+        if not self.changed_since_judged:
+            return ""
+        return f"?old={self.judged_snapshot_id}&new={self.current_snapshot_id}"
 
 
 class EventKind(models.TextChoices):

@@ -233,22 +233,27 @@ def claim_or_404(code: uuid.UUID, *, live: bool = False) -> Claim:
     return claim
 
 
-def claim_evidence(claim: Claim) -> list[Evidence]:
-    """The claim's evidence with source, outlet and who linked it, oldest first.
+def with_snapshots(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
+    """Evidence with the snapshot its stance was given for (`judged_snapshot`, joined)
+    and, in the same query, the source's current one: `current_snapshot_id`,
+    `current_title`, `current_taken_at`, `current_capture_sha256` (None before the first
+    check). Evidence.changed_since_judged and diff_query read them; every surface that
+    shows a stance's headline loads its evidence through here."""
+    latest = Snapshot.objects.filter(source=OuterRef("source_id")).order_by("-created_at", "-id")
+    return evidence.select_related("judged_snapshot").annotate(
+        current_snapshot_id=Subquery(latest.values("pk")[:1]),
+        current_title=Subquery(latest.values("title")[:1]),
+        current_taken_at=Subquery(latest.values("created_at")[:1]),
+        current_capture_sha256=Subquery(latest.values("capture_sha256")[:1]),
+    )
 
-    `linked_title` is the headline the source had when it was linked: of the last snapshot
-    before the link, or of the first one when the source was linked before its first check.
-    The card shows "was: ..." when the source's current title differs."""
-    snapshots = Snapshot.objects.filter(source=OuterRef("source")).exclude(title="")
-    before = snapshots.filter(created_at__lte=OuterRef("added_at")).order_by("-created_at", "-id")
-    first = snapshots.order_by("created_at", "id")
+
+def claim_evidence(claim: Claim) -> list[Evidence]:
+    """The claim's evidence with source, outlet, who linked it, the snapshot judged and
+    the current one (with_snapshots), oldest first: one query."""
     return list(
-        claim.evidence.select_related("source__outlet", "added_by", "origin")
-        .annotate(
-            linked_title=Coalesce(
-                Subquery(before.values("title")[:1]), Subquery(first.values("title")[:1])
-            )
-        )
+        with_snapshots(claim.evidence.select_related("source__outlet", "added_by", "origin"))
+        .defer("judged_snapshot__text")
         .order_by("added_at", "id")
     )
 
@@ -325,7 +330,8 @@ def review_queue(*, within: QuerySet | None = None) -> tuple[list[Evidence], lis
         changed = changed.filter(claim__in=within)
         overdue = overdue.filter(pk__in=within)
     evidence = list(
-        changed.select_related("claim", "source__outlet")
+        with_snapshots(changed.select_related("claim", "source__outlet"))
+        .defer("judged_snapshot__text")
         .annotate(
             change_kind=Subquery(latest.values("kind")[:1]),
             change_at=Subquery(latest.values("created_at")[:1]),

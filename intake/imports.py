@@ -436,13 +436,18 @@ def _link_rows(
             continue
         linked[(claim.pk, url)] = row.stance
         links.append(
-            services.EvidenceLink(url=url, stance=row.stance, title=row.title, added_at=row.date)
+            # The row's date is the article's own; the link is made now, by this import.
+            services.EvidenceLink(
+                url=url, stance=row.stance, title=row.title, published_at=row.date
+            )
         )
         lines.append(row.line)
     if not links:
         return
     try:
-        services.evidence_add_many(claim=claim, links=links, actor=actor, monitor=check)
+        services.evidence_add_many(
+            claim=claim, links=links, actor=actor, monitor=check, imported_from=report.name
+        )
     except (ValidationError, PermissionDenied) as exc:
         report.errors.extend(Issue(line, _message(exc)) for line in lines)
         return

@@ -34,7 +34,7 @@ HEADER_ALIASES = {
     "url": ("url", "source_url", "link", "article_url", "source"),
     "title": ("title", "articleheadline", "article_headline", "headline", "source_title"),
     "stance": ("stance", "articleheadlinestance", "article_stance", "position"),
-    "date": ("date", "published", "published_at", "seen_at"),
+    "date": ("date", "published", "published_at", "article_date", "seen_at"),
     "claimant": ("claimant", "claimed_by", "said_by", "author", "who"),
 }
 DEFAULT_VERDICTS = {

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from claims.models import Claim, Evidence
 from claims.records import Record
-from claims.selectors import origin_counts, outlet_records
+from claims.selectors import origin_counts, outlet_records, with_snapshots
 from claimwatch.formulas import defuse
 
 CSV_COLUMNS = [
@@ -33,7 +33,13 @@ CSV_COLUMNS = [
     "page",
     "stance",
     "url",
+    # The source's current headline, the one its stance was given for and when that
+    # version was taken (docs/evidence.md, "What a stance was given for").
     "title",
+    "title_when_linked",
+    "judged_snapshot_at",
+    # The article's own date (Source.published_at), apart from when it was linked (added_at).
+    "article_date",
     "outlet",
     "reliability",
     "added_at",
@@ -62,10 +68,44 @@ RATING = {
 
 
 def with_evidence(claims: QuerySet[Claim]) -> QuerySet[Claim]:
-    evidence = Evidence.objects.select_related("source__outlet", "origin").order_by(
-        "added_at", "id"
+    evidence = (
+        with_snapshots(Evidence.objects.select_related("source__outlet", "origin"))
+        .defer("judged_snapshot__text")
+        .order_by("added_at", "id")
     )
     return claims.prefetch_related(Prefetch("evidence", queryset=evidence, to_attr="evidence_list"))
+
+
+def _snapshot(source, title: str, taken_at: datetime, capture_sha256: str, base_url: str) -> dict:
+    capture = ""
+    if capture_sha256:
+        path = reverse("sources:capture", args=[source.code, capture_sha256])
+        capture = (base_url or settings.SITE_URL).rstrip("/") + path
+    return {"title": title, "taken_at": taken_at, "capture": capture or None}
+
+
+def evidence_snapshots(evidence: Evidence, base_url: str = "") -> dict:
+    """The snapshot a stance was given for and the source's current one (evidence loaded
+    with claims.selectors.with_snapshots), as the JSON export and the API give them:
+    headline, when it was taken, the address of its capture (None without one); None
+    for a source never fetched."""
+    judged, source = evidence.judged_snapshot, evidence.source
+    current = evidence.current_snapshot_id
+    return {
+        "judged_snapshot": None
+        if judged is None
+        else _snapshot(source, judged.title, judged.created_at, judged.capture_sha256, base_url),
+        "current_snapshot": None
+        if current is None
+        else _snapshot(
+            source,
+            evidence.current_title,
+            evidence.current_taken_at,
+            evidence.current_capture_sha256,
+            base_url,
+        ),
+        "changed_since_judged": evidence.changed_since_judged,
+    }
 
 
 def public_path(claim: Claim) -> str:
@@ -110,6 +150,9 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
                 evidence.stance,
                 evidence.source.url,
                 evidence.source.title,
+                evidence.title_when_linked,
+                _iso(evidence.judged_snapshot.created_at if evidence.judged_snapshot else None),
+                _iso(evidence.source.published_at),
                 evidence.source.outlet.name if evidence.source.outlet else "",
                 evidence.source.outlet.reliability if evidence.source.outlet else "",
                 _iso(evidence.added_at),
@@ -122,7 +165,7 @@ def claims_csv(claims: QuerySet[Claim], base_url: str = "") -> str:
                 *_record_cells(records.get(evidence.source.outlet_id)),
             ]
             for evidence in claim.evidence_list
-        ] or [[""] * 7 + [0, 0, 0] + [""] * 5]
+        ] or [[""] * 10 + [0, 0, 0] + [""] * 5]
         for row in rows:
             writer.writerow([defuse(value) for value in head + row])
     return buffer.getvalue()
@@ -153,6 +196,8 @@ def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
                     "stance": evidence.stance,
                     "url": evidence.source.url,
                     "title": evidence.source.title,
+                    "title_when_linked": evidence.title_when_linked,
+                    **evidence_snapshots(evidence, base_url),
                     "source": str(evidence.source.code),
                     "outlet": evidence.source.outlet.domain if evidence.source.outlet else None,
                     "reliability": (
@@ -160,6 +205,7 @@ def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
                     ),
                     "quote": evidence.quote,
                     "added_at": evidence.added_at,
+                    "article_date": evidence.source.published_at,
                     "needs_review": evidence.needs_review,
                 }
                 for evidence in claim.evidence_list
@@ -172,7 +218,7 @@ def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
 def earliest_appearance(claim: Claim) -> Evidence | None:
     """The first source that carried the claim: supporting or reporting it, not denying
     it, by publication date where known, else when it was linked. Any source otherwise."""
-    evidence = claim.evidence.select_related("source").order_by(
+    evidence = claim.evidence.select_related("source", "judged_snapshot").order_by(
         Coalesce("source__published_at", "added_at"), "id"
     )
     return evidence.exclude(stance=Evidence.Stance.DENIES).first() or evidence.first()
@@ -208,8 +254,10 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
         item["datePublished"] = claim.first_seen_at.date().isoformat()
     if first is not None:
         appearance = {"@type": "CreativeWork", "url": first.source.url}
-        if first.source.title:
-            appearance["headline"] = first.source.title
+        # The headline the stance was given for, not today's (the source may have changed
+        # to say the opposite since).
+        if first.title_when_linked:
+            appearance["headline"] = first.title_when_linked
         published = first.source.published_at or first.added_at
         appearance["datePublished"] = published.date().isoformat()
         item["firstAppearance"] = appearance

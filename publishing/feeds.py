@@ -95,8 +95,8 @@ class SourceFeed(EventFeed):
     what = "Source changes"
 
     def item_title(self, event):
-        source = event.source
-        name = (source.title or source.url) if source else event.payload.get("url", "")
+        # The source as the event names it (its payload), not as it is called today.
+        name = event.payload.get("title") or event.payload.get("url", "")
         return f"{event.get_kind_display()}: {name}"
 
     def item_description(self, event):

@@ -4,6 +4,7 @@ queries. What claims say about them (evidence, stance counts) is claims.selector
 import uuid
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -59,6 +60,24 @@ def source_snapshots(source: Source) -> list[Snapshot]:
         .defer("text")
         .order_by("-created_at", "-id")[:SNAPSHOTS_SHOWN]
     )
+
+
+def latest_snapshots(source_ids, *, text: bool = True) -> dict[int, Snapshot]:
+    """The newest snapshot of each source (by id), in one query (DISTINCT ON on
+    PostgreSQL); without their text when `text` is False."""
+    ids = list(source_ids)
+    if not ids:
+        return {}
+    snapshots = Snapshot.objects.filter(source_id__in=ids)
+    if not text:
+        snapshots = snapshots.defer("text")
+    if connection.vendor == "postgresql":
+        rows = snapshots.order_by("source_id", "-created_at", "-id").distinct("source_id")
+        return {snap.source_id: snap for snap in rows}
+    latest = {}
+    for snap in snapshots.order_by("-created_at", "-id"):
+        latest.setdefault(snap.source_id, snap)
+    return latest
 
 
 def source_attempts(source: Source) -> list[CheckAttempt]:

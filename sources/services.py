@@ -92,13 +92,19 @@ def source_url_clean(url: str) -> str:
 
 @transaction.atomic
 def sources_get_or_create_many(
-    *, titles: dict[str, str], actor: AbstractBaseUser | None, monitor: bool = True
+    *,
+    titles: dict[str, str],
+    actor: AbstractBaseUser | None,
+    monitor: bool = True,
+    published: dict[str, datetime] | None = None,
 ) -> dict[str, tuple[Source, bool]]:
     """source_get_or_create for many URLs at once (imports): `titles` maps normalised
-    URLs (source_url_clean) to titles. Outlets and sources are found and created in sets,
-    a few queries whatever the number; returns url -> (source, created). A new source is
-    due at once unless `monitor=False`."""
+    URLs (source_url_clean) to titles, `published` to the article's own date where the
+    file gives one (kept on a source that has none). Outlets and sources are found and
+    created in sets, a few queries whatever the number; returns url -> (source, created).
+    A new source is due at once unless `monitor=False`."""
     titles = {url: (title or "").strip() for url, title in titles.items()}
+    published = published or {}
     if any(len(title) > TITLE_MAX for title in titles.values()):
         raise ValidationError({"title": f"Keep the title under {TITLE_MAX} characters."})
     found = {s.url: s for s in Source.objects.filter(url__in=list(titles))}
@@ -107,6 +113,10 @@ def sources_get_or_create_many(
         if title and not source.title:
             source.title = title
             source.save(update_fields=["title"])
+    dated = [s for url, s in found.items() if s.published_at is None and published.get(url)]
+    for source in dated:
+        source.published_at = published[source.url]
+    Source.objects.bulk_update(dated, ["published_at"])
     missing = [url for url in titles if url not in found]
     if not missing:
         return {url: (source, False) for url, source in found.items()}
@@ -127,6 +137,7 @@ def sources_get_or_create_many(
             Source(
                 url=url,
                 title=titles[url],
+                published_at=published.get(url),
                 outlet=outlets[domains[url]],
                 added_by=actor,
                 next_check_at=now if monitor else None,

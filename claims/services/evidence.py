@@ -1,15 +1,19 @@
 """Evidence: sources linked to a claim with a stance, changed, reviewed and removed."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claimwatch import perms
-from sources.models import Source, SourceFingerprint
+from sources.models import Snapshot, Source, SourceFingerprint
+from sources.selectors import latest_snapshots
 from sources.services import (
     source_get_or_create,
     source_url_clean,
@@ -21,12 +25,58 @@ from ..models import NOTE_MAX, QUOTE_MAX, REASON_MAX, Claim, ClaimEvent, Evidenc
 from .counts import claims_recount
 from .origins import origins_regroup
 from .text import text_clean
-from .timeline import event_append, events_append
+from .timeline import event_append, events_append, payload_value
 
 
 def _check_stance(stance: str) -> None:
     if stance not in Evidence.Stance.values:
         raise ValidationError({"stance": "Choose supports, denies or neutral."})
+
+
+def judged_payload(snapshot: Snapshot | None) -> dict | None:
+    """The snapshot a stance was given for, as the events that give or renew a stance
+    keep it (the hash chain covers it): its id, headline, text hash, time and capture."""
+    if snapshot is None:
+        return None
+    return {
+        "id": snapshot.pk,
+        "title": snapshot.title,
+        "content_hash": snapshot.content_hash,
+        "taken_at": payload_value(snapshot.created_at),
+        "capture": snapshot.capture_sha256,
+    }
+
+
+def _judged_fields(snapshot: Snapshot | None, source: Source) -> dict:
+    """`title` (the headline as judged: the snapshot's, else the title typed with the
+    link) and `judged_snapshot`, for an event's payload."""
+    return {
+        "title": (snapshot.title if snapshot is not None else "") or source.title,
+        "judged_snapshot": judged_payload(snapshot),
+    }
+
+
+def _latest_snapshot(source: Source) -> Snapshot | None:
+    return latest_snapshots([source.pk], text=False).get(source.pk)
+
+
+def evidence_judge_pending(*, source_ids: Iterable[int]) -> int:
+    """Give the evidence of these sources that has no judged snapshot (linked before the
+    source was first fetched) the snapshot that was the source's latest when it was
+    linked, or else its first: one UPDATE whatever the number of sources. Called by
+    monitoring after a batch stored snapshots; the same rule set existing evidence
+    (migration 0015)."""
+    ids = list(source_ids)
+    if not ids:
+        return 0
+    snapshots = Snapshot.objects.filter(source=OuterRef("source_id"))
+    before = snapshots.filter(created_at__lte=OuterRef("added_at")).order_by("-created_at", "-id")
+    first = snapshots.order_by("created_at", "id")
+    return Evidence.objects.filter(source_id__in=ids, judged_snapshot=None).update(
+        judged_snapshot=Coalesce(
+            Subquery(before.values("pk")[:1]), Subquery(first.values("pk")[:1])
+        )
+    )
 
 
 def _fingerprinted(source: Source) -> bool:
@@ -59,6 +109,7 @@ def evidence_add(
     source, created = source_get_or_create(url=url, title=title, actor=actor, monitor=monitor)
     if Evidence.objects.filter(claim=claim, source=source).exists():
         raise ValidationError({"url": "This source is already linked to this claim."})
+    judged = None if created else _latest_snapshot(source)
     evidence = Evidence.objects.create(
         claim=claim,
         source=source,
@@ -68,6 +119,7 @@ def evidence_add(
         note=text_clean("note", note, NOTE_MAX),
         added_by=actor,
         added_at=added_at or timezone.now(),
+        judged_snapshot=judged,
     )
     claims_recount([claim.pk], search=bool(evidence.quote))
     event_append(
@@ -80,6 +132,7 @@ def evidence_add(
             "quote": evidence.quote,
             "quote_internal": evidence.quote_internal,
             "new_source": created,
+            **_judged_fields(judged, source),
         },
         source=source,
         at=evidence.added_at,
@@ -101,6 +154,8 @@ class EvidenceLink:
     quote: str = ""
     note: str = ""
     added_at: datetime | None = None
+    # The article's own date (kept as Source.published_at), never the time of linking.
+    published_at: datetime | None = None
 
 
 @transaction.atomic
@@ -110,12 +165,16 @@ def evidence_add_many(
     links: list[EvidenceLink],
     actor: AbstractBaseUser | None,
     monitor: bool = True,
+    imported_from: str = "",
 ) -> list[Evidence]:
     """evidence_add for many sources of one claim (imports), with the same guarantees:
     every link is checked first, and one bad link (stance, URL, a source linked twice)
     raises ValidationError and writes nothing. Sources and outlets are resolved in sets
     and evidence and events bulk created: a few queries whatever the number of links.
     New sources are due at once unless `monitor=False`, as with evidence_add.
+
+    `imported_from` names the file: each event says the link was made by that import,
+    then, and carries the article's own date (`EvidenceLink.published_at`) beside it.
     """
     perms.require(actor, perms.ADD_EVIDENCE)
     if not links:
@@ -127,13 +186,22 @@ def evidence_add_many(
     if len(set(urls)) < len(urls):
         raise ValidationError({"url": "This source is already linked to this claim."})
     titles: dict[str, str] = {}
+    published = {}
     for url, link in zip(urls, links, strict=True):
         titles[url] = link.title
-    sources = sources_get_or_create_many(titles=titles, actor=actor, monitor=monitor)
+        if link.published_at is not None:
+            published[url] = link.published_at
+    sources = sources_get_or_create_many(
+        titles=titles, actor=actor, monitor=monitor, published=published
+    )
     source_ids = [sources[url][0].pk for url in urls]
     if Evidence.objects.filter(claim=claim, source_id__in=source_ids).exists():
         raise ValidationError({"url": "This source is already linked to this claim."})
     now = timezone.now()
+    judged = latest_snapshots(
+        (pk for url, pk in zip(urls, source_ids, strict=True) if not sources[url][1]),
+        text=False,
+    )
     evidence = Evidence.objects.bulk_create(
         Evidence(
             claim=claim,
@@ -143,9 +211,14 @@ def evidence_add_many(
             note=text_clean("note", link.note, NOTE_MAX),
             added_by=actor,
             added_at=link.added_at or now,
+            judged_snapshot=judged.get(sources[url][0].pk),
         )
         for url, link in zip(urls, links, strict=True)
     )
+    imported = {"imported_from": imported_from} if imported_from else {}
+    article_dates = {
+        url: payload_value(link.published_at) for url, link in zip(urls, links, strict=True)
+    }
     events_append(
         claim,
         (
@@ -157,6 +230,9 @@ def evidence_add_many(
                     "stance": ev.stance,
                     "quote": ev.quote,
                     "new_source": sources[ev.source.url][1],
+                    **_judged_fields(ev.judged_snapshot, ev.source),
+                    **imported,
+                    "article_date": article_dates[ev.source.url],
                 },
                 ev.source.pk,
                 ev.added_at,
@@ -202,7 +278,17 @@ def evidence_update(
         return evidence
     for name in changed:
         setattr(evidence, name, after[name])
-    evidence.save(update_fields=changed)
+    fields = list(changed)
+    if "stance" in changed:  # a new stance is a judgement of what the source says now
+        evidence.judged_snapshot = _latest_snapshot(evidence.source) or evidence.judged_snapshot
+        fields.append("judged_snapshot")
+    evidence.save(update_fields=fields)
+    # The headline the stance is (now) given for, so the event reads as it was.
+    judged = (
+        _judged_fields(evidence.judged_snapshot, evidence.source)
+        if "stance" in changed
+        else {"title": evidence.title_when_linked}
+    )
     if "stance" in changed or "quote" in changed:
         claims_recount([evidence.claim_id], search="quote" in changed)
     kind = (
@@ -218,6 +304,7 @@ def evidence_update(
             "url": evidence.source.url,
             "before": {name: before[name] for name in changed},
             "after": {name: after[name] for name in changed},
+            **judged,
         },
         source=evidence.source,
     )
@@ -238,6 +325,7 @@ def evidence_remove(
         actor,
         {
             "url": evidence.source.url,
+            "title": evidence.title_when_linked,
             "stance": evidence.stance,
             "quote": evidence.quote,
             "reason": text_clean("reason", reason, REASON_MAX),
@@ -251,18 +339,23 @@ def evidence_remove(
 
 @transaction.atomic
 def evidence_mark_reviewed(*, evidence: Evidence, actor: AbstractBaseUser | None) -> Evidence:
-    """Clear `needs_review` once someone has looked at what the source changed."""
+    """Confirm the stance for what the source says now: clear `needs_review` and record
+    the source's current snapshot as the one judged. Nothing to do (no event) when the
+    evidence is not flagged and already judged on the current snapshot."""
     perms.require(actor, perms.CHANGE_EVIDENCE)
-    if not evidence.needs_review:
+    current = _latest_snapshot(evidence.source)
+    rejudged = current is not None and current.pk != evidence.judged_snapshot_id
+    if not evidence.needs_review and not rejudged:
         return evidence
-    Evidence.objects.filter(pk=evidence.pk).update(needs_review=False)
-    evidence.needs_review = False
+    judged = current if rejudged else evidence.judged_snapshot
+    Evidence.objects.filter(pk=evidence.pk).update(needs_review=False, judged_snapshot=judged)
+    evidence.needs_review, evidence.judged_snapshot = False, judged
     claims_recount([evidence.claim_id])
     event_append(
         evidence.claim,
         ClaimEvent.Kind.EVIDENCE_REVIEWED,
         actor,
-        {"url": evidence.source.url},
+        {"url": evidence.source.url, **_judged_fields(judged, evidence.source)},
         source=evidence.source,
     )
     return evidence

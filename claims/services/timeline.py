@@ -148,7 +148,9 @@ def source_event_record(
     at = at or timezone.now()
     claim_ids = Evidence.objects.filter(source=source).values_list("claim_id", flat=True)
     heads = _locked_heads(claim_ids)
-    payload = {"url": source.url, **(payload or {})}
+    # The source as it was named when this happened: the timeline shows the event from
+    # its payload, never from today's row.
+    payload = {"url": source.url, "title": source.title, **(payload or {})}
     events = ClaimEvent.objects.bulk_create(
         _link(head, kind, None, payload, source_id=source.pk, at=at) for head in heads
     )

@@ -6,8 +6,13 @@ from datetime import datetime
 from django.db import connection, transaction
 from psycopg2.extras import execute_values
 
-from claims.services import origins_update_for_source, source_event_record
+from claims.services import (
+    evidence_judge_pending,
+    origins_update_for_source,
+    source_event_record,
+)
 from sources import captures, changes
+from sources import selectors as source_selectors
 from sources.models import NOTES_MAX, TITLE_MAX, CheckAttempt, Snapshot, Source
 from sources.services import source_fingerprint_store
 
@@ -34,6 +39,11 @@ def write(decisions: list[Decision], *, now: datetime) -> None:
     for d in decisions:
         if d.transition:
             _write_transition(d, now=now)
+    # Evidence linked before its source's first fetch is judged on the first snapshot:
+    # one UPDATE for the batch (claims.services).
+    evidence_judge_pending(
+        source_ids=[d.source.pk for d in decisions if d.transition and d.snapshot is not None]
+    )
 
 
 PLAIN_FIELDS = [
@@ -162,18 +172,5 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
 
 
 def latest_snapshots(sources: list[Source]) -> dict[int, Snapshot]:
-    """The newest snapshot of each source, in one query (DISTINCT ON on PostgreSQL)."""
-    ids = [s.pk for s in sources]
-    if not ids:
-        return {}
-    if connection.vendor == "postgresql":
-        rows = (
-            Snapshot.objects.filter(source_id__in=ids)
-            .order_by("source_id", "-created_at", "-id")
-            .distinct("source_id")
-        )
-        return {snap.source_id: snap for snap in rows}
-    latest = {}
-    for snap in Snapshot.objects.filter(source_id__in=ids).order_by("-created_at", "-id"):
-        latest.setdefault(snap.source_id, snap)
-    return latest
+    """The newest snapshot of each source, in one query (sources.selectors)."""
+    return source_selectors.latest_snapshots(s.pk for s in sources)

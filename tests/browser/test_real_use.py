@@ -54,8 +54,8 @@ def test_refresh_now_updates_every_part_the_change_touches(
     card.get_by_role("button", name="Refresh now").click()
     card = page.locator(f"#ev-{evidence.source.code}")
     expect(card.locator(".badge.review")).to_have_text("Needs review", timeout=60_000)
-    expect(card.locator(".source-title a").first).to_have_text("No meeting planned, ministry says")
-    expect(card.locator(".was")).to_contain_text("was: “Ministers to meet”")
+    expect(card.locator(".source-title a").first).to_have_text("Ministers to meet")
+    expect(card.locator(".now")).to_contain_text("now: “No meeting planned, ministry says”")
     expect(page.locator("#timeline .event.kind-source_headline_changed")).to_have_count(1)
     page.screenshot(path=shots_dir(tmp_path) / "claim-page-source-changed.png", full_page=True)
 

@@ -34,6 +34,9 @@ def test_it_tells_the_sco_story(settings, capsys):
     kinds = list(meeting.events.order_by("created_at").values_list("kind", flat=True))
     assert kinds[0] == "created" and kinds[-1] == "verdict_set"
     assert {e.created_at.date().isoformat()[:7] for e in meeting.events.all()} == {"2025-06"}
+    # Each stance rests on the snapshot the story recorded for its source (issue 19).
+    recorded = Evidence.objects.filter(source__snapshots__isnull=False).distinct()
+    assert recorded.exists() and not recorded.filter(judged_snapshot=None).exists()
     editor = get_user_model().objects.get(username="editor")
     assert editor.check_password("demo-pass-for-tests")
     assert editor.has_perm("claims.set_verdict")

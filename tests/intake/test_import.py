@@ -1,3 +1,6 @@
+import csv
+import io
+
 import pytest
 from django.utils import timezone
 
@@ -5,6 +8,7 @@ from claims.models import Claim, ClaimEvent, Evidence
 from intake.imports import import_claims
 from intake.mapping import ColumnMapping, repair_url
 from intake.spreadsheets import ImportFileError
+from publishing import exports
 from sources.models import Source
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +196,7 @@ def test_it_reads_dates_from_version_1_uuids():
     mapping.columns["date"] = "articleId"
     assert import_claims(data, name="d", mapping=mapping).ok
     evidence = Evidence.objects.get()
-    assert evidence.added_at.isoformat().startswith("2015-03-06")
+    assert evidence.source.published_at.isoformat().startswith("2015-03-06")
 
 
 def test_it_refuses_a_file_it_cannot_read():
@@ -233,3 +237,30 @@ def test_it_adds_to_the_claim_a_duplicate_was_merged_into(editor):
     report = import_claims(GOOD + "c2,Bananas are blue,unknown,https://x.org/z,T,for\n", name="g")
     assert report.ok
     assert target.evidence.filter(source__url="https://x.org/z").exists()
+
+
+def test_it_says_an_imported_link_was_made_by_the_import_now(client, editor):
+    """Issue 19: the link is the import's, made now; the article's date is its own field."""
+    data = (
+        HEADER.replace("\n", ",published\n")
+        + "c1,Ministers will meet,true,https://dawn.com/a,Meeting on,for,2014-09-29\n"
+    )
+    mapping = ColumnMapping.guess(data.splitlines()[0].split(","))
+    started = timezone.now()
+    assert import_claims(data, name="emergent.csv", mapping=mapping, actor=editor).ok
+    evidence = Evidence.objects.get()
+    assert evidence.source.published_at.date().isoformat() == "2014-09-29"
+    event = evidence.claim.events.get(kind="evidence_added")
+    # On the timeline when it happened to the desk: after the claim was logged, today.
+    assert evidence.added_at == event.created_at >= evidence.claim.created_at >= started
+    assert event.actor == editor
+    assert event.payload["imported_from"] == "emergent.csv"
+    assert event.payload["article_date"].startswith("2014-09-29")
+    client.force_login(editor)
+    page = client.get(evidence.claim.get_absolute_url()).content.decode()
+    today = timezone.localtime(event.created_at).strftime("%-d %b %Y")
+    assert "Linked by import of emergent.csv (erin)" in page
+    assert f">{today}</time>; article dated <time" in page and ">29 Sep 2014</time>" in page
+    (row,) = csv.DictReader(io.StringIO(exports.claims_csv(Claim.objects.all())))
+    assert row["article_date"].startswith("2014-09-29")
+    assert row["added_at"] == evidence.added_at.isoformat()

@@ -114,4 +114,4 @@ def test_it_imports_another_trackers_export_with_quoted_headlines_and_us_dates(t
         source__url__endswith="with-more-than-half-selling-in-holiday-season"
     )
     assert first.source.title.startswith('BMO "forecasts" 19M Apple Watch sales in 2015, with')
-    assert first.added_at.date().isoformat() == "2015-03-06"
+    assert first.source.published_at.date().isoformat() == "2015-03-06"  # the article's date

@@ -58,7 +58,7 @@ def state() -> list:
     claims = []
     for claim in Claim.objects.prefetch_related("evidence__source"):
         links = sorted(
-            (e.source.url, e.stance, e.source.title, e.added_at.date())
+            (e.source.url, e.stance, e.source.title, e.source.published_at.date())
             for e in claim.evidence.all()
         )
         claims.append((claim.statement, claim.claimant, claim.status, links))

@@ -40,6 +40,8 @@ NOT_TEXT = {
     "origin_pinned": "a flag: an analyst placed the source in its origin",
     "scripted": "a flag: the page builds its text with scripts (said on the source page)",
     "render": "a setting of monitoring: check the page in a headless browser",
+    "judged_snapshot": "the version a stance was judged on: only its headline is public "
+    "(ClaimReview's appearance headline, in place of the source's public title)",
 }
 # Public fields that may be absent: the link date stands in for an unknown publication date.
 PUBLIC_BUT_OPTIONAL = {"claims.Evidence.added_at"}

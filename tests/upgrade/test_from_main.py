@@ -30,7 +30,7 @@ import json
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from claims.models import Claim, ClaimEvent
+from claims.models import Claim, ClaimEvent, Evidence
 from desk.models import AlertChannel, AlertDelivery, Assignment, Watch
 from intake.models import ImportJob
 refused = []
@@ -60,6 +60,10 @@ print(json.dumps({
         ]).values_list("model", flat=True)
     ),
     "refused": refused,
+    "judged": Evidence.objects.filter(judged_snapshot__isnull=False).count(),
+    "unjudged": Evidence.objects.filter(
+        source__snapshots__isnull=False, judged_snapshot=None
+    ).distinct().count(),
 }))
 """
 
@@ -87,6 +91,8 @@ def _upgrade_and_check(env: dict) -> None:
     assert report["claims"] == 4
     assert report["events"] == 18
     assert report["published"] == 1
+    # claims/0015: every link to a source with a snapshot knows the one it was judged on.
+    assert report["judged"] > 0 and report["unjudged"] == 0
     assert report["analyst_perms"] == ["desk.add_watch", "desk.delete_watch"]
     assert report["stale_types"] == []
     assert report["refused"] == ["UPDATE", "DELETE"]
