@@ -432,12 +432,15 @@ def evidence_add(
     actor: AbstractBaseUser | None,
     added_at: datetime | None = None,
     monitor: bool = True,
+    suggested: dict | None = None,
 ) -> Evidence:
     """Link a source (found or created by normalised URL) to a claim with a stance.
 
     A new source is due for its first check at once (the dispatcher takes it; the web
     and API ask monitoring to check it within seconds). With `monitor=False` (imports
-    without --check) a new source is not scheduled until someone asks.
+    without --check) a new source is not scheduled until someone asks. `suggested` is the
+    stance a suggestion pre-selected ({"stance": ..., "confidence": ...}): the event keeps
+    it, so the timeline tells whether the person took it or changed it.
     """
     perms.require(actor, perms.ADD_EVIDENCE)
     _check_stance(stance)
@@ -465,6 +468,7 @@ def evidence_add(
             "quote": evidence.quote,
             "quote_internal": evidence.quote_internal,
             "new_source": created,
+            **({"suggested": suggested} if suggested else {}),
         },
         source=source,
         at=evidence.added_at,

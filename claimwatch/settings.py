@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "claims",
     "sources",
     "monitoring",
+    "discovery",
     "api",
 ]
 
@@ -386,6 +387,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+}
+# Discovery (docs/discovery.md): outlets' feeds polled every DISCOVERY_POLL_MINUTES (backing
+# off on failures), bounded in bytes and items; new articles matched against claims without
+# a verdict or decided in the last DISCOVERY_OPEN_DAYS days.
+DISCOVERY_POLL_MINUTES = envint("DISCOVERY_POLL_MINUTES", "15", minimum=1)
+DISCOVERY_BATCH_SIZE = envint("DISCOVERY_BATCH_SIZE", "50", minimum=1)
+DISCOVERY_FEED_MAX_BYTES = envint("DISCOVERY_FEED_MAX_BYTES", str(2 * 1024 * 1024), minimum=1024)
+DISCOVERY_FEED_MAX_ITEMS = envint("DISCOVERY_FEED_MAX_ITEMS", "200", minimum=1)
+DISCOVERY_OPEN_DAYS = envint("DISCOVERY_OPEN_DAYS", "30", minimum=0)
+DISCOVERY_MATCH_MAX_LINES = envint("DISCOVERY_MATCH_MAX_LINES", "100000", minimum=1)
+CELERY_BEAT_SCHEDULE["dispatch-due-feeds"] = {
+    "task": "discovery.tasks.dispatch_due_feeds",
+    "schedule": 60.0,
+    "options": {"expires": 55},
 }
 # Spreadsheet imports (docs/import.md). The editors' page: files up to IMPORT_PAGE_MAX_MB
 # with up to IMPORT_PAGE_MAX_ROWS rows, each preview or import run by the worker stopped

@@ -9,7 +9,7 @@ from psycopg2.extras import execute_values
 from claims.services import origins_update_for_source, source_event_record
 from sources import captures, changes
 from sources.models import TITLE_MAX, CheckAttempt, Snapshot, Source
-from sources.services import source_fingerprint_store
+from sources.services import feeds_record, source_fingerprint_store
 
 from .decide import Decision
 
@@ -149,6 +149,8 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
             # the source are grouped into origins again (incrementally, claims.services).
             source_fingerprint_store(source=s, fingerprint=d.fingerprint, snapshot=snapshot)
             origins_update_for_source(source=s)
+        if d.feed_links and s.outlet_id:
+            feeds_record(outlet_id=s.outlet_id, links=d.feed_links)
     for name, value in fields.items():
         setattr(s, name, value)
 
