@@ -23,6 +23,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -59,8 +60,33 @@ def _text(value) -> str:
     return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
+def _defaults(table: str, columns: list[str]) -> tuple[list[str], tuple]:
+    """The columns of `table` that `columns` leaves out, and the value each gets: NULL when
+    it may be null, else its model default. A column added later is filled as the model
+    would fill it, and one with no default stops the load naming it (issue 20, item 17)."""
+    model = next(m for m in apps.get_models(include_auto_created=True) if m._meta.db_table == table)
+    missing, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.column in columns or f.primary_key:  # ids come from their sequence
+            continue
+        if f.null:
+            value = None
+        elif f.has_default() or (f.blank and f.empty_strings_allowed):
+            value = f.get_db_prep_save(f.get_default(), connection)
+        else:
+            raise CommandError(f"bench_data does not fill {table}.{f.column}: add it.")
+        missing.append(f.column)
+        values.append(value)
+    return missing, tuple(values)
+
+
 def _copy(cursor, table: str, columns: list[str], rows) -> int:
-    """COPY `rows` (tuples) into `table` in chunks; returns how many."""
+    """COPY `rows` (tuples) into `table` in chunks; returns how many. Columns not named
+    get their defaults (`_defaults`)."""
+    if not table.startswith("bench_"):
+        extra, filler = _defaults(table, columns)
+        columns = [*columns, *extra]
+        rows = ((*row, *filler) for row in rows)
     total = 0
     buffer = io.StringIO()
     n = 0
