@@ -8,15 +8,16 @@ claims in four steps:
 1. Terms (`terms`): words, lower-cased, English stop words dropped, Snowball-stemmed (the
    stemmer PostgreSQL's `english` configuration uses). A number, or a word written with a
    capital is an *entity* ("Asif", "Qingdao", "2015"), except in Title Case headlines.
-2. Candidates (`candidates`): the live claims sharing one of the text's rarest terms.
-   PostgreSQL answers from the full-text index on statement and context (claim_fts_idx,
-   migration claims/0003), ordered by the IDF of the terms each shares, at most
-   CANDIDATES; SQLite (the embedded default, a laptop's few claims) reads the newest
-   SQLITE_SCAN claims.
-3. Weights (`TermStats`): a term's IDF over the claims, counted on the same index (capped
-   at DF_CAP, cached for STATS_TTL), smoothed with PRIOR pseudo-claims so that a small
-   database does not make an everyday word look rare: in the prior an entity is rare
-   (ENTITY_PRIOR) and a word common (WORD_PRIOR).
+2. Candidates: the live claims sharing one of the text's rarest terms, at most
+   CANDIDATES. `candidates` asks PostgreSQL (the stored search vector and its index,
+   claim_search_idx of migration claims/0005), ordered by the IDF of the terms each
+   shares; for many texts at once `ClaimIndex` holds the claims' terms in memory (one
+   read of the claims, then no query per text); SQLite (the embedded default, a laptop's
+   few claims) reads the newest SQLITE_SCAN claims.
+3. Weights (`term_stats`): a term's IDF over the claims (ts_stat on PostgreSQL, shared
+   through Django's cache for STATS_TTL), smoothed with PRIOR pseudo-claims so that a
+   small database does not make an everyday word look rare: in the prior an entity is
+   rare (ENTITY_PRIOR) and a word common (WORD_PRIOR).
 4. Score (`score`, 0..1): LEXICAL x the IDF-weighted cosine of the two term sets +
    ENTITIES x the share of the text's entities that the claim names too + TRIGRAM x the
    trigram similarity of the whole texts (pg_trgm's, claims_similar's old measure: it
@@ -31,10 +32,10 @@ import functools
 import math
 import re
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import snowballstemmer
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -55,9 +56,7 @@ WORD_PRIOR = 0.02
 # Candidates ranked in Python per text; terms used to find them (the rarest first).
 CANDIDATES = 200
 CANDIDATE_TERMS = 6
-# Document frequencies are counted up to this many claims (above it a word is common
-# anyway) and kept this many seconds per process.
-DF_CAP = 2000
+# Document frequencies are kept this many seconds (per process and in Django's cache).
 STATS_TTL = 600
 EXACT_UNDER = 10_000  # below this many claims, any new claim renews the statistics
 SQLITE_SCAN = 20_000
@@ -163,15 +162,17 @@ def _trigrams(text: str) -> set[str]:
 
 @dataclass
 class TermStats:
-    """Document frequencies of terms over the claims (step 3), filled as terms are met."""
+    """Document frequencies of terms over the claims (step 3). On PostgreSQL a term that
+    is missing is in at most one claim (ts_stat's singletons are left out)."""
 
     n: int
     df: dict[str, int] = field(default_factory=dict)
+    missing: int = 0
     made_at: float = field(default_factory=time.monotonic)
 
     def idf(self, term: str, *, entity: bool) -> float:
         prior = PRIOR * (ENTITY_PRIOR if entity else WORD_PRIOR)
-        return math.log((self.n + 1 + PRIOR) / (self.df.get(term, 0) + 0.5 + prior))
+        return math.log((self.n + 1 + PRIOR) / (self.df.get(term, self.missing) + 0.5 + prior))
 
 
 _stats_cache: dict[tuple, TermStats] = {}
@@ -185,46 +186,50 @@ def _claims_key() -> tuple[int, int]:
 
 
 def term_stats() -> TermStats:
-    """The statistics of the claims as they are now: kept for STATS_TTL while no claim is
-    added or deleted (the count and the largest id stay the same)."""
+    """The statistics of the claims as they are now.
+
+    PostgreSQL counts them with ts_stat over the stored search vectors (statement,
+    context and evidence quotes: about 3 s at 100,000 claims), so they are shared through
+    Django's cache and kept STATS_TTL; a small database (under EXACT_UNDER claims) counts
+    again whenever a claim is added or deleted. SQLite counts in Python (`_sqlite_df`)."""
     n, top = _claims_key()
-    # A few claims more do not change the weights of a large database: its statistics
-    # last STATS_TTL however many are added meanwhile (within 1%).
-    epoch = (n, top) if n < EXACT_UNDER else (round(math.log(n, 1.01)),)
+    # A few claims more do not change the weights of a large database (within 1%).
+    epoch = (n, top) if n < EXACT_UNDER else (round(math.log(max(n, 1), 1.01)),)
     key = (connection.alias, connection.settings_dict.get("NAME"), *epoch)
     stats = _stats_cache.get(key)
-    if stats is None or time.monotonic() - stats.made_at > STATS_TTL:
-        _stats_cache.clear()
-        stats = _stats_cache[key] = TermStats(n=n)
+    if stats is not None and time.monotonic() - stats.made_at < STATS_TTL:
+        return stats
+    _stats_cache.clear()
+    if not _is_postgres():
+        stats = _stats_cache[key] = _sqlite_df(n)
+        return stats
+    shared_key = "claims:similarity:df:" + ":".join(str(part) for part in key[1:])
+    df = cache.get(shared_key)
+    if df is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM claims_claim "
+                "WHERE search_vector IS NOT NULL') WHERE ndoc > 1"
+            )
+            df = dict(cursor.fetchall())
+        cache.set(shared_key, df, STATS_TTL)
+    stats = _stats_cache[key] = TermStats(n=n, df=df, missing=1)
     return stats
 
 
-# PostgreSQL: the expression of claim_fts_idx (migration claims/0003), so the index answers.
-_FTS = (
-    "to_tsvector('english'::regconfig, COALESCE(claims_claim.statement, '') || ' ' || "
-    "COALESCE(claims_claim.context, ''))"
-)
+def _sqlite_df(n: int) -> TermStats:
+    stats = TermStats(n=n)
+    rows = Claim.objects.order_by("-pk").values_list("statement", "context")[:SQLITE_SCAN]
+    for statement, context in rows:
+        for term in terms(f"{statement} {context}").terms:
+            stats.df[term] = stats.df.get(term, 0) + 1
+    return stats
 
 
-def _fill_df(stats: TermStats, wanted: Iterable[tuple[str, str]]) -> None:
-    """Count the claims holding each (term, word) not counted yet, up to DF_CAP: one
-    query for all of them (PostgreSQL); SQLite's are counted by `_sqlite_candidates`."""
-    missing = [(t, w) for t, w in wanted if t not in stats.df]
-    if not missing or not _is_postgres():
-        return
-    parts = []
-    params: list = []
-    for _term, word in missing:
-        parts.append(
-            f"(SELECT count(*) FROM (SELECT 1 FROM claims_claim WHERE {_FTS} @@ "  # noqa: S608
-            "plainto_tsquery('english'::regconfig, %s) LIMIT %s) AS d)"
-        )
-        params += [word, DF_CAP]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)  # noqa: S608 (fixed text)
-        counts = cursor.fetchone()
-    for (term, _word), count in zip(missing, counts, strict=True):
-        stats.df[term] = int(count)
+# PostgreSQL: the stored search vector (statement, context and evidence quotes, written by
+# claims.services) and its GIN index claim_search_idx (migration claims/0005): matching a
+# row costs no to_tsvector, and the quotes of a claim's sources help find it too.
+_FTS = "claims_claim.search_vector"
 
 
 # --- step 2: candidates ------------------------------------------------------------------
@@ -241,14 +246,10 @@ def candidates(
     if not text_terms.terms:
         return []
     if not _is_postgres():
-        return _sqlite_candidates(text_terms, stats, claims)
-    _fill_df(stats, text_terms.words.items())
-    weight = {
-        t: stats.idf(t, entity=t in text_terms.entities) * (1 + (t in text_terms.entities))
-        for t in text_terms.terms
-    }
+        rows = claims.order_by("-pk").values_list("pk", "statement")[:SQLITE_SCAN]
+        return [(pk, st) for pk, st in rows if terms(st).terms & text_terms.terms]
+    weight = {t: _weight(t, text_terms.entities, stats) for t in text_terms.terms}
     rarest = sorted(text_terms.terms, key=lambda t: -weight[t])[:CANDIDATE_TERMS]
-    rarest = [t for t in rarest if stats.df.get(t, 0) > 0] or rarest[:1]
     score_sql = " + ".join(
         f"(CASE WHEN {_FTS} @@ plainto_tsquery('english'::regconfig, %s) THEN %s ELSE 0 END)"
         for _ in rarest
@@ -269,22 +270,58 @@ def candidates(
     return list(rows)
 
 
-def _sqlite_candidates(
-    text_terms: Terms, stats: TermStats, claims: QuerySet[Claim]
-) -> list[tuple[int, str]]:
-    """SQLite: the newest SQLITE_SCAN claims, read once per call; their terms give the
-    document frequencies too (the embedded default holds a laptop's claims)."""
-    rows = list(claims.order_by("-pk").values_list("pk", "statement", "context")[:SQLITE_SCAN])
-    stats.df = {}
-    stats.n = len(rows)
-    found = []
-    for pk, statement, context in rows:
-        claim_terms = terms(f"{statement} {context}").terms
-        for term in claim_terms:
-            stats.df[term] = stats.df.get(term, 0) + 1
-        if claim_terms & text_terms.terms:
-            found.append((pk, statement))
-    return found
+def _weight(term: str, entities: frozenset[str] | set[str], stats: TermStats) -> float:
+    entity = term in entities
+    return stats.idf(term, entity=entity) * (ENTITY_BOOST if entity else 1.0)
+
+
+class ClaimIndex:
+    """Claims held in memory for matching many texts at once (discovery's batches):
+    step 2 from an inverted index of their terms instead of a query per text, the same
+    weights (`term_stats`) and score. Claims with the same statement are scored once."""
+
+    def __init__(self, claims: QuerySet[Claim], *, stats: TermStats | None = None):
+        self.stats = stats or term_stats()
+        self.statements: list[str] = []
+        self.terms: list[Terms] = []
+        self.claim_ids: list[list[int]] = []
+        self.postings: dict[str, list[int]] = {}
+        seen: dict[str, int] = {}
+        for pk, statement in (
+            claims.order_by("-pk").values_list("pk", "statement").iterator(chunk_size=5000)
+        ):
+            at = seen.get(statement)
+            if at is None:
+                at = seen[statement] = len(self.statements)
+                self.statements.append(statement)
+                self.claim_ids.append([])
+                found = terms(statement)
+                self.terms.append(found)
+                for term in found.terms:
+                    self.postings.setdefault(term, []).append(at)
+            self.claim_ids[at].append(pk)
+
+    def rank(self, text: str, *, limit: int = 5, min_score: float = 0.0) -> list[Match]:
+        text = " ".join((text or "").split())[:TEXT_MAX]
+        text_terms = terms(text)
+        known = [t for t in text_terms.terms if t in self.postings]
+        if not known:
+            return []
+        weight = {t: _weight(t, text_terms.entities, self.stats) for t in known}
+        rarest = sorted(known, key=lambda t: -weight[t])[:CANDIDATE_TERMS]
+        hits: dict[int, float] = {}
+        for term in rarest:
+            for at in self.postings[term]:
+                hits[at] = hits.get(at, 0.0) + weight[term]
+        best = sorted(hits, key=lambda at: -hits[at])[:CANDIDATES]
+        matches = []
+        for at in best:
+            m = score(text, text_terms, self.statements[at], self.terms[at], self.stats)
+            if m.score >= min_score:
+                for pk in self.claim_ids[at]:
+                    matches.append(replace(m, claim_id=pk))
+        matches.sort(key=lambda m: (-m.score, -m.claim_id))
+        return matches[:limit]
 
 
 # --- step 4: the score -------------------------------------------------------------------
@@ -317,8 +354,7 @@ def score(
     entities = text_terms.entities | statement_terms.entities
 
     def weight(term: str) -> float:
-        entity = term in entities
-        return stats.idf(term, entity=entity) * (ENTITY_BOOST if entity else 1.0)
+        return _weight(term, entities, stats)
 
     shared = text_terms.terms & statement_terms.terms
     lexical = 0.0
@@ -364,16 +400,6 @@ def rank(
     text = " ".join((text or "").split())[:TEXT_MAX]
     text_terms = terms(text)
     found = candidates(text_terms, stats, claims)
-    if _is_postgres():
-        _fill_df(
-            stats,
-            {
-                (t, w)
-                for _pk, statement in found
-                for t, w in terms(statement).words.items()
-                if t not in stats.df
-            },
-        )
     matches = [
         score(text, text_terms, statement, terms(statement), stats, claim_id=pk)
         for pk, statement in found

@@ -56,6 +56,8 @@ def _text(value) -> str:
 
 
 def _url(raw: str, base: str) -> str | None:
+    if not (raw or "").strip():
+        return None  # no link: not the feed's own address either
     try:
         return normalize_url(urljoin(base, (raw or "").strip()))
     except (ValidationError, ValueError):

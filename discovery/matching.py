@@ -7,8 +7,9 @@
    more, at most `top`.
 3. Suggest a stance for each (discovery.stance), from the claim and the title and lead.
 
-Term statistics are shared across a batch of articles (one `term_stats()`), so matching
-1,000 articles costs about one candidate query each (docs/discovery.md, "Speed").
+A batch of articles is matched against one in-memory index of the open claims
+(claims.similarity.ClaimIndex): one read of the claims, then no query per article
+(docs/discovery.md, "Speed").
 """
 
 from dataclasses import dataclass
@@ -69,17 +70,11 @@ def match_many(
     min_score: float = SUGGEST_AT,
 ) -> list[list[Found]]:
     """Steps 2 and 3 for each (title, text) in order: the claims each speaks of, best first."""
-    claims = open_claims() if claims is None else claims
-    stats = similarity.term_stats()
+    index = similarity.ClaimIndex(open_claims() if claims is None else claims)
     ranked = []
     for title, text in items:
         lead = " ".join((text or "").split())[:LEAD_CHARS]
-        query = f"{title} {lead}".strip()
-        ranked.append(
-            similarity.rank(query, claims=claims, limit=top, min_score=min_score, stats=stats)
-            if query
-            else []
-        )
+        ranked.append(index.rank(f"{title} {lead}", limit=top, min_score=min_score))
     codes = dict(
         Claim.objects.filter(pk__in={m.claim_id for ms in ranked for m in ms}).values_list(
             "pk", "code"

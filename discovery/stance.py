@@ -33,7 +33,9 @@ HEDGING = frozenset(
 REFUTING = frozenset(
     """fake fraud hoax false deny denies denied refute refutes refuted not no despite nope
     doubt doubts bogus debunk debunked debunks prank pranks retract retracts retracted
-    isn't aren't wasn't won't doesn't didn't never myth untrue satire satirical""".split()  # noqa: SIM905
+    isn't aren't wasn't won't doesn't didn't never myth untrue satire satirical skip skips
+    skipped cancel cancels cancelled canceled reject rejects rejected dismiss dismisses
+    dismissed""".split()  # noqa: SIM905
 )
 NEGATIONS = frozenset("not no never isn't aren't wasn't won't doesn't didn't".split())  # noqa: SIM905
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -57,9 +59,11 @@ def features(claim: str, headline: str, lead: str = "") -> dict[str, float]:
     hedges = present & HEDGING
     refutes = present & REFUTING
     if hedges:
-        found["hedging"] = min(len(hedges), 3) / 3
+        found["hedging"] = 1.0
+        found["hedging:many"] = float(len(hedges) > 1)
     if refutes:
-        found["refuting"] = min(len(refutes), 3) / 3
+        found["refuting"] = 1.0
+        found["refuting:many"] = float(len(refutes) > 1)
     if "?" in headline:
         found["question"] = 1.0
     if present & NEGATIONS and not claim_words & NEGATIONS:
