@@ -18,10 +18,12 @@ claims in four steps:
    through Django's cache for STATS_TTL), smoothed with PRIOR pseudo-claims so that a
    small database does not make an everyday word look rare: in the prior an entity is
    rare (ENTITY_PRIOR) and a word common (WORD_PRIOR).
-4. Score (`score`, 0..1): LEXICAL x the IDF-weighted cosine of the two term sets +
-   ENTITIES x the share of the text's entities that the claim names too + TRIGRAM x the
-   trigram similarity of the whole texts (pg_trgm's, claims_similar's old measure: it
-   keeps word forms the stemmer misses). The shared words, entities first, are the "why".
+4. Score (`score`, 0..1), first by words and names alone, then in full for the RESCORE
+   best: LEXICAL x the IDF-weighted cosine of the two term sets + ENTITIES x the share of
+   the text's entities that the claim names too (squared) + TRIGRAM x the trigram
+   similarity of the whole texts (pg_trgm's, claims_similar's old measure) + GRAMS x the
+   IDF-weighted cosine of their trigrams (word forms the stemmer misses, "Qingdao's",
+   rare names written two ways). The shared words, entities first, are the "why".
 
 The figures behind the weights and thresholds are in docs/discovery.md ("Ranking").
 """
@@ -42,17 +44,22 @@ from django.db.models.expressions import RawSQL
 
 from .models import Claim
 
-# Weights of the three parts of a score (they add up to 1), and how much more an entity
+# Weights of the four parts of a score (they add up to 1), and how much more an entity
 # weighs than its IDF says (docs/discovery.md, "Ranking", has the grid they come from).
-LEXICAL = 0.4
-ENTITIES = 0.2
-TRIGRAM = 0.4
+LEXICAL = 0.31
+ENTITIES = 0.15
+TRIGRAM = 0.15
+GRAMS = 0.39
 ENTITY_BOOST = 1.0
 # The prior: PRIOR pseudo-claims, in which an entity appears in ENTITY_PRIOR of them and
 # any other word in WORD_PRIOR (see step 3).
 PRIOR = 200
 ENTITY_PRIOR = 0.002
 WORD_PRIOR = 0.02
+GRAM_PRIOR = 0.01  # a trigram, in the same prior
+# Candidates are first ordered by their words and names alone; this many best are then
+# scored in full (the trigram parts cost more).
+RESCORE = 40
 # Candidates ranked in Python per text; terms used to find them (the rarest first).
 CANDIDATES = 200
 CANDIDATE_TERMS = 6
@@ -168,11 +175,25 @@ class TermStats:
     n: int
     df: dict[str, int] = field(default_factory=dict)
     missing: int = 0
+    grams: dict[str, int] = field(default_factory=dict)  # trigram -> claims holding it
     made_at: float = field(default_factory=time.monotonic)
+    _gram_weights: dict[str, float] = field(default_factory=dict, repr=False)
 
     def idf(self, term: str, *, entity: bool) -> float:
         prior = PRIOR * (ENTITY_PRIOR if entity else WORD_PRIOR)
         return math.log((self.n + 1 + PRIOR) / (self.df.get(term, self.missing) + 0.5 + prior))
+
+    def gram_weight(self, gram: str) -> float:
+        """A trigram's IDF, squared (what the cosine adds up), memoised."""
+        weight = self._gram_weights.get(gram)
+        if weight is None:
+            df = self.grams.get(gram, self.missing)
+            weight = math.log((self.n + 1 + PRIOR) / (df + 0.5 + PRIOR * GRAM_PRIOR)) ** 2
+            self._gram_weights[gram] = weight
+        return weight
+
+    def grams_norm(self, grams: set[str]) -> float:
+        return sum(self.gram_weight(g) for g in grams)
 
 
 _stats_cache: dict[tuple, TermStats] = {}
@@ -185,35 +206,45 @@ def _claims_key() -> tuple[int, int]:
     return int(n), int(top)
 
 
-def term_stats() -> TermStats:
+def term_stats(*, refresh: bool = False) -> TermStats:
     """The statistics of the claims as they are now.
 
     PostgreSQL counts them with ts_stat over the stored search vectors (statement,
     context and evidence quotes: about 3 s at 100,000 claims), so they are shared through
     Django's cache and kept STATS_TTL; a small database (under EXACT_UNDER claims) counts
-    again whenever a claim is added or deleted. SQLite counts in Python (`_sqlite_df`)."""
+    again whenever a claim is added or deleted. SQLite counts in Python (`_sqlite_df`).
+    `refresh` counts again whatever is cached (claims.tasks.similarity_stats_refresh keeps
+    the shared copy fresh, so no web request waits for it)."""
     n, top = _claims_key()
     # A few claims more do not change the weights of a large database (within 1%).
     epoch = (n, top) if n < EXACT_UNDER else (round(math.log(max(n, 1), 1.01)),)
     key = (connection.alias, connection.settings_dict.get("NAME"), *epoch)
     stats = _stats_cache.get(key)
-    if stats is not None and time.monotonic() - stats.made_at < STATS_TTL:
+    if stats is not None and time.monotonic() - stats.made_at < STATS_TTL and not refresh:
         return stats
     _stats_cache.clear()
     if not _is_postgres():
         stats = _stats_cache[key] = _sqlite_df(n)
         return stats
     shared_key = "claims:similarity:df:" + ":".join(str(part) for part in key[1:])
-    df = cache.get(shared_key)
-    if df is None:
+    counted = None if refresh else cache.get(shared_key)
+    if counted is None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM claims_claim "
                 "WHERE search_vector IS NOT NULL') WHERE ndoc > 1"
             )
             df = dict(cursor.fetchall())
-        cache.set(shared_key, df, STATS_TTL)
-    stats = _stats_cache[key] = TermStats(n=n, df=df, missing=1)
+            # pg_trgm's trigrams of the statements, as _trigrams makes them.
+            cursor.execute(
+                "SELECT g, count(*) FROM claims_claim, unnest(show_trgm(statement)) AS g "
+                "GROUP BY g HAVING count(*) > 1"
+            )
+            grams = dict(cursor.fetchall())
+        counted = (df, grams)
+        cache.set(shared_key, counted, STATS_TTL)
+    df, grams = counted
+    stats = _stats_cache[key] = TermStats(n=n, df=df, missing=1, grams=grams)
     return stats
 
 
@@ -223,6 +254,8 @@ def _sqlite_df(n: int) -> TermStats:
     for statement, context in rows:
         for term in terms(f"{statement} {context}").terms:
             stats.df[term] = stats.df.get(term, 0) + 1
+        for gram in _trigrams(statement):
+            stats.grams[gram] = stats.grams.get(gram, 0) + 1
     return stats
 
 
@@ -314,9 +347,18 @@ class ClaimIndex:
             for at in self.postings[term]:
                 hits[at] = hits.get(at, 0.0) + weight[term]
         best = sorted(hits, key=lambda at: -hits[at])[:CANDIDATES]
+        best.sort(key=lambda at: -_quick(text_terms, self.terms[at], self.stats))
+        text_grams = _trigrams(text)
         matches = []
-        for at in best:
-            m = score(text, text_terms, self.statements[at], self.terms[at], self.stats)
+        for at in best[:RESCORE]:
+            m = score(
+                text,
+                text_terms,
+                self.statements[at],
+                self.terms[at],
+                self.stats,
+                text_grams=text_grams,
+            )
             if m.score >= min_score:
                 for pk in self.claim_ids[at]:
                     matches.append(replace(m, claim_id=pk))
@@ -341,6 +383,28 @@ class Match:
     entities: list[str]
 
 
+def _words_and_names(text_terms: Terms, statement_terms: Terms, stats: TermStats):
+    """The word parts of a score: the IDF-weighted cosine of the terms, the share of the
+    text's entities the claim names too (squared: a missing name costs much), and the
+    terms both share."""
+    entities = text_terms.entities | statement_terms.entities
+    shared = text_terms.terms & statement_terms.terms
+    lexical = 0.0
+    if shared:
+        top = sum(_weight(t, entities, stats) ** 2 for t in shared)
+        a = sum(_weight(t, entities, stats) ** 2 for t in text_terms.terms)
+        b = sum(_weight(t, entities, stats) ** 2 for t in statement_terms.terms)
+        lexical = top / math.sqrt(a * b)
+    named = text_terms.entities
+    entity_part = (len(named & statement_terms.entities) / len(named)) ** 2 if named else lexical
+    return lexical, entity_part, shared, entities
+
+
+def _quick(text_terms: Terms, statement_terms: Terms, stats: TermStats) -> float:
+    lexical, entity_part, _, _ = _words_and_names(text_terms, statement_terms, stats)
+    return LEXICAL * lexical + ENTITIES * entity_part
+
+
 def score(
     text: str,
     text_terms: Terms,
@@ -349,25 +413,21 @@ def score(
     stats: TermStats,
     *,
     claim_id: int = 0,
+    text_grams: set[str] | None = None,
+    statement_grams: set[str] | None = None,
 ) -> Match:
     """Step 4: how well `text` matches a claim's `statement`, 0..1."""
-    entities = text_terms.entities | statement_terms.entities
-
-    def weight(term: str) -> float:
-        return _weight(term, entities, stats)
-
-    shared = text_terms.terms & statement_terms.terms
-    lexical = 0.0
-    if shared:
-        top = sum(weight(t) ** 2 for t in shared)
-        a = sum(weight(t) ** 2 for t in text_terms.terms)
-        b = sum(weight(t) ** 2 for t in statement_terms.terms)
-        lexical = top / math.sqrt(a * b)
-    trigram = trigram_similarity(text, statement)
-    named = text_terms.entities
-    entity_part = len(named & statement_terms.entities) / len(named) if named else lexical
-    total = LEXICAL * lexical + ENTITIES * entity_part + TRIGRAM * trigram
-    why = sorted(shared, key=lambda t: (t not in entities, -weight(t)))
+    lexical, entity_part, shared, entities = _words_and_names(text_terms, statement_terms, stats)
+    text_grams = _trigrams(text) if text_grams is None else text_grams
+    statement_grams = _trigrams(statement) if statement_grams is None else statement_grams
+    both = text_grams & statement_grams
+    trigram = len(both) / len(text_grams | statement_grams) if both else 0.0
+    grams = 0.0
+    if both:
+        norms = stats.grams_norm(text_grams) * stats.grams_norm(statement_grams)
+        grams = stats.grams_norm(both) / math.sqrt(norms)
+    total = LEXICAL * lexical + ENTITIES * entity_part + TRIGRAM * trigram + GRAMS * grams
+    why = sorted(shared, key=lambda t: (t not in entities, -_weight(t, entities, stats)))
 
     def _word(term: str) -> str:
         return text_terms.words.get(term) or statement_terms.words[term]
@@ -377,7 +437,7 @@ def score(
         statement=statement,
         score=round(min(1.0, total), 4),
         lexical=round(lexical, 4),
-        trigram=round(trigram, 4),
+        trigram=round(grams, 4),
         shared=[_word(t) for t in why],
         entities=[_word(t) for t in why if t in entities],
     )
@@ -399,10 +459,14 @@ def rank(
     stats = stats or term_stats()
     text = " ".join((text or "").split())[:TEXT_MAX]
     text_terms = terms(text)
-    found = candidates(text_terms, stats, claims)
+    found = [
+        (pk, statement, terms(statement)) for pk, statement in candidates(text_terms, stats, claims)
+    ]
+    found.sort(key=lambda row: -_quick(text_terms, row[2], stats))
+    text_grams = _trigrams(text)
     matches = [
-        score(text, text_terms, statement, terms(statement), stats, claim_id=pk)
-        for pk, statement in found
+        score(text, text_terms, statement, found_terms, stats, claim_id=pk, text_grams=text_grams)
+        for pk, statement, found_terms in found[:RESCORE]
     ]
     matches = [m for m in matches if m.score >= min_score]
     matches.sort(key=lambda m: (-m.score, -m.claim_id))

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from sources.captures import captures_prune
 
-from . import alerts, import_jobs, notifications, selectors
+from . import alerts, import_jobs, notifications, selectors, similarity
 
 
 @shared_task
@@ -56,3 +56,10 @@ def prune_captures() -> int:
 def run_import(job_id: str) -> str:
     """Run a spreadsheet preview or import started on the page (claims.import_jobs)."""
     return import_jobs.job_run(job_id)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def similarity_stats_refresh() -> int:
+    """Run by beat: count the claims' term statistics again (claims.similarity) into the
+    shared cache before the copy there runs out, so no look-alike request waits for them."""
+    return similarity.term_stats(refresh=True).n

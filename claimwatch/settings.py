@@ -382,6 +382,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Alerts to Slack, Teams, Telegram, ... that are due, first tries and retries
     # (claims.alerts); each is sent by its own task.
+    # The term statistics of look-alikes and matching (claims.similarity), counted anew
+    # before the shared copy (kept 10 minutes) runs out.
+    "similarity-stats": {
+        "task": "claims.tasks.similarity_stats_refresh",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "deliver-alerts": {
         "task": "claims.tasks.deliver_alerts",
         "schedule": 60.0,
