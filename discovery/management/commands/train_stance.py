@@ -15,8 +15,13 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import GroupKFold
 
 from discovery import stance
 
@@ -36,12 +41,6 @@ class Command(BaseCommand):
         parser.add_argument("--c", type=float, default=C)
 
     def handle(self, *args, data: Path, folds: int, out: Path, c: float, **options):
-        import numpy as np
-        from sklearn.feature_extraction import DictVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.metrics import accuracy_score, f1_score
-        from sklearn.model_selection import GroupKFold
-
         if not data.exists():
             raise CommandError(f"{data} is missing: the Emergent data set is needed to train.")
         with data.open(newline="", encoding="utf-8") as handle:
