@@ -63,6 +63,7 @@ RESCORE = 40
 # Candidates ranked in Python per text; terms used to find them (the rarest first).
 CANDIDATES = 200
 CANDIDATE_TERMS = 6
+COMMON = 0.05
 # Document frequencies are kept this many seconds (per process and in Django's cache).
 STATS_TTL = 600
 EXACT_UNDER = 10_000  # below this many claims, any new claim renews the statistics
@@ -200,9 +201,18 @@ _stats_cache: dict[tuple, TermStats] = {}
 
 
 def _claims_key() -> tuple[int, int]:
+    """How many claims there are and the largest id, cheaply: counted up to EXACT_UNDER
+    (a count of a large table reads all of it), PostgreSQL's estimate above."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), COALESCE(max(id), 0) FROM claims_claim")
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM claims_claim LIMIT %s) AS c), "
+            "(SELECT COALESCE(max(id), 0) FROM claims_claim)",
+            [EXACT_UNDER],
+        )
         n, top = cursor.fetchone()
+        if n >= EXACT_UNDER and _is_postgres():
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'claims_claim'")
+            n = max(n, cursor.fetchone()[0])
     return int(n), int(top)
 
 
@@ -283,6 +293,10 @@ def candidates(
         return [(pk, st) for pk, st in rows if terms(st).terms & text_terms.terms]
     weight = {t: _weight(t, text_terms.entities, stats) for t in text_terms.terms}
     rarest = sorted(text_terms.terms, key=lambda t: -weight[t])[:CANDIDATE_TERMS]
+    # A word in many claims finds little the rarer ones do not, and costs a row each: ask
+    # by those in at most COMMON of the claims (but at least the two rarest).
+    common = max(stats.n * COMMON, 50)
+    rarest = rarest[:2] + [t for t in rarest[2:] if stats.df.get(t, 0) <= common]
     score_sql = " + ".join(
         f"(CASE WHEN {_FTS} @@ plainto_tsquery('english'::regconfig, %s) THEN %s ELSE 0 END)"
         for _ in rarest
