@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
-from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
 from django.db.models import (
-    Case,
     Count,
     F,
     OuterRef,
@@ -18,8 +17,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncQuarter
 from django.http import Http404
@@ -28,7 +25,7 @@ from django.utils import timezone
 from sources.captures import capture_verify
 from sources.models import Capture, Snapshot, Source
 
-from . import chain
+from . import chain, similarity
 from .models import (
     STATEMENT_MAX,
     Claim,
@@ -52,12 +49,13 @@ SORTS = {
     ),
 }
 SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
-# Word similarity (pg_trgm) from which a claim is shown as a possible duplicate.
-SIMILAR_THRESHOLD = 0.3
-# How many look-alikes are ranked by whole-statement similarity; and from which similarity
-# "Log a claim" asks before it saves (a near-certain duplicate).
-CANDIDATES = 50
+# claims.similarity's score from which a claim is shown as a look-alike, and from which
+# "Log a claim" asks before it saves (a near-certain duplicate). Calibrated on the
+# Emergent claims (docs/discovery.md, "Ranking").
+SIMILAR_AT = 0.25
 DUPLICATE_AT = 0.7
+# pg_trgm's similarity in Python: claims.similarity is its home now.
+trigram_similarity = similarity.trigram_similarity
 # Words of a query: letters and digits only, so a prefix tsquery built from them is safe.
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -137,33 +135,13 @@ def claim_list(
     return claims.prefetch_related("tags").order_by(*order)
 
 
-def trigram_similarity(a: str, b: str) -> float:
-    """pg_trgm's similarity(a, b), in Python: shared trigrams of the words (each padded as
-    pg_trgm pads them) over all trigrams of both. 1.0 for the same words in any case."""
-
-    def trigrams(text: str) -> set[str]:
-        grams = set()
-        for word in _WORD.findall(text.lower()):
-            padded = f"  {word} "
-            grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-        return grams
-
-    first, second = trigrams(a), trigrams(b)
-    if not first or not second:
-        return 0.0
-    return len(first & second) / len(first | second)
-
-
 def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int = 5) -> list[Claim]:
     """Existing claims that look like `statement`, most similar first, each with its
-    `similarity` (0 to 1), to catch duplicates before they are logged.
+    `similarity` (0 to 1) and `shared_words`, to catch duplicates before they are logged.
 
-    1. Candidates: on PostgreSQL the statements with a similar part (pg_trgm's `%>`,
-       answered by the trigram index, migration 0003); on SQLite those sharing two of the
-       six longest words. At most CANDIDATES of them.
-    2. Rank by the similarity of the whole statements (trigram, symmetric), so a claim
-       that says the same thing outranks one that merely contains similar words.
-    An over-long statement is refused by the form before any search is run for it.
+    Ranked by claims.similarity (rare words such as names and places weigh more than
+    common ones); only those scoring SIMILAR_AT or more. An over-long statement is
+    refused by the form before any search is run for it.
     """
     statement = " ".join((statement or "").split())
     # A text no claim may have (too long, or with a NUL PostgreSQL refuses) is not searched:
@@ -173,38 +151,15 @@ def claims_similar(statement: str, *, exclude: Claim | None = None, limit: int =
     claims = Claim.objects.filter(merged_into=None, withdrawn_at=None)
     if exclude is not None:
         claims = claims.exclude(pk=exclude.pk)
-    if _is_postgres():
-        # `statement %> text` is what the trigram index answers; its threshold is a
-        # setting of the session (pg_trgm's default of 0.6 misses rephrased duplicates).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-                [str(SIMILAR_THRESHOLD)],
-            )
-        claims = (
-            claims.filter(statement__trigram_word_similar=statement)
-            .annotate(word_similarity=TrigramWordSimilarity(statement, "statement"))
-            .order_by("-word_similarity", "-created_at")
-        )
-    else:
-        words = sorted(set(_WORD.findall(statement)), key=len, reverse=True)[:6]
-        words = [w for w in words if len(w) >= 4]
-        if not words:
-            return []
-        shared = sum(
-            (Case(When(statement__icontains=w, then=Value(1)), default=Value(0)) for w in words),
-            start=Value(0),
-        )
-        claims = (
-            claims.annotate(shared=shared)
-            .filter(shared__gte=min(2, len(words)))
-            .order_by("-shared", "-created_at")
-        )
-    candidates = list(claims[:CANDIDATES])
-    for claim in candidates:
-        claim.similarity = round(trigram_similarity(statement, claim.statement), 2)
-    candidates.sort(key=lambda c: (-c.similarity, -c.created_at.timestamp()))
-    return candidates[:limit]
+    matches = similarity.rank(statement, claims=claims, limit=limit, min_score=SIMILAR_AT)
+    found = Claim.objects.in_bulk([m.claim_id for m in matches])
+    result = []
+    for match in matches:
+        claim = found[match.claim_id]
+        claim.similarity = round(match.score, 2)
+        claim.shared_words = match.shared
+        result.append(claim)
+    return result
 
 
 def claim_for_page(code: uuid.UUID) -> Claim | None:

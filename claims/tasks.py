@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from sources.captures import captures_prune
 
-from . import selectors
+from . import selectors, similarity
 
 
 @shared_task
@@ -16,3 +16,10 @@ def prune_captures() -> int:
         now=timezone.now(),
     )
     return report.pruned
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def similarity_stats_refresh() -> int:
+    """Run by beat: count the claims' term statistics again (claims.similarity) into the
+    shared cache before the copy there runs out, so no look-alike request waits for them."""
+    return similarity.term_stats(refresh=True).n

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "intake",
     "publishing",
     "desk",
+    "discovery",
     "api",
 ]
 
@@ -403,11 +404,32 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Alerts to Slack, Teams, Telegram, ... that are due, first tries and retries
     # (desk.alerts); each is sent by its own task.
+    # The term statistics of look-alikes and matching (claims.similarity), counted anew
+    # before the shared copy (kept 10 minutes) runs out.
+    "similarity-stats": {
+        "task": "claims.tasks.similarity_stats_refresh",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "deliver-alerts": {
         "task": "desk.tasks.deliver_alerts",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+}
+# Discovery (docs/discovery.md): outlets' feeds polled every DISCOVERY_POLL_MINUTES (backing
+# off on failures), bounded in bytes and items; new articles matched against claims without
+# a verdict or decided in the last DISCOVERY_OPEN_DAYS days.
+DISCOVERY_POLL_MINUTES = envint("DISCOVERY_POLL_MINUTES", "15", minimum=1)
+DISCOVERY_BATCH_SIZE = envint("DISCOVERY_BATCH_SIZE", "50", minimum=1)
+DISCOVERY_FEED_MAX_BYTES = envint("DISCOVERY_FEED_MAX_BYTES", str(2 * 1024 * 1024), minimum=1024)
+DISCOVERY_FEED_MAX_ITEMS = envint("DISCOVERY_FEED_MAX_ITEMS", "200", minimum=1)
+DISCOVERY_OPEN_DAYS = envint("DISCOVERY_OPEN_DAYS", "30", minimum=0)
+DISCOVERY_MATCH_MAX_LINES = envint("DISCOVERY_MATCH_MAX_LINES", "100000", minimum=1)
+CELERY_BEAT_SCHEDULE["dispatch-due-feeds"] = {
+    "task": "discovery.tasks.dispatch_due_feeds",
+    "schedule": 60.0,
+    "options": {"expires": 55},
 }
 # Spreadsheet imports (docs/import.md). The editors' page: files up to IMPORT_PAGE_MAX_MB
 # with up to IMPORT_PAGE_MAX_ROWS rows, each preview or import run by the worker stopped

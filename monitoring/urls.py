@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("outlets/", views.outlet_list, name="outlet_list"),
     path("outlets/<uuid:code>/", views.outlet_detail, name="outlet_detail"),
+    path("outlets/<uuid:code>/feeds/", views.outlet_feed_add, name="outlet_feed_add"),
 ]

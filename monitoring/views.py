@@ -21,7 +21,7 @@ from claimwatch.htmx import render_page
 from claimwatch.paging import get_page
 from sources import selectors
 from sources import services as source_services
-from sources.forms import DiffForm, OutletFilterForm, OutletForm, SourceFilterForm
+from sources.forms import DiffForm, FeedForm, OutletFilterForm, OutletForm, SourceFilterForm
 from sources.models import Source
 
 from . import services
@@ -126,6 +126,31 @@ def outlet_list(request):
 
 
 @outlet_view_required
+@require_POST
+def outlet_feed_add(request, code):
+    """An editor adds a feed to the outlet; discovery polls it from the next minute."""
+    outlet = selectors.outlet_for_page(code)
+    if outlet is None:
+        raise Http404("No such outlet.")
+    perms.require(request.user, perms.GRADE_OUTLET)
+    form = FeedForm(request.POST)
+    if form.is_valid():
+        try:
+            source_services.feed_add(outlet=outlet, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Feed added: it is read within a few minutes.")
+            return redirect(outlet.get_absolute_url() + "#feeds-h")
+    return render(
+        request,
+        "sources/outlet_detail.html#feeds",
+        {"outlet": outlet, "feeds": selectors.outlet_feeds(outlet), "feed_form": form},
+        status=422,
+    )
+
+
+@outlet_view_required
 @require_http_methods(["GET", "POST"])
 def outlet_detail(request, code):
     """The outlet, its sources and what they said; editors change its grade here."""
@@ -156,6 +181,8 @@ def outlet_detail(request, code):
         "outlet": outlet,
         "form": form,
         "sources": selectors.outlet_sources(outlet),
+        "feeds": selectors.outlet_feeds(outlet),
+        "feed_form": FeedForm(),
         "evidence": claim_selectors.outlet_citations(outlet),
         "record": claim_selectors.outlet_record(outlet),
         "record_history": claim_selectors.outlet_record_by_quarter(outlet),

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import Outlet, Source
+from .models import URL_MAX, Feed, Outlet, Source
 
 
 class SourceFilterForm(forms.Form):
@@ -58,3 +58,10 @@ class OutletForm(forms.Form):
                 "reliability": instance_values.reliability,
             }
         super().__init__(*args, **kwargs)
+
+
+class FeedForm(forms.Form):
+    """A feed an editor adds to an outlet (sources.services.feed_add)."""
+
+    url = forms.CharField(max_length=URL_MAX, label="Feed URL")
+    kind = forms.ChoiceField(choices=Feed.Kind.choices, initial=Feed.Kind.RSS)

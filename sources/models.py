@@ -412,3 +412,69 @@ class SourceBand(models.Model):
 
     def __str__(self):
         return f"{self.source_id} band {self.band}"
+
+
+class FeedKind(models.TextChoices):
+    RSS = "rss", "RSS"
+    ATOM = "atom", "Atom"
+    JSON = "json", "JSON Feed"
+    SITEMAP = "sitemap", "News sitemap"
+
+
+class FeedFoundBy(models.TextChoices):
+    DISCOVERED = "discovered", "Found on a page of the outlet"
+    EDITOR = "editor", "Added by an editor"
+
+
+class Feed(models.Model):
+    """One feed of an outlet (RSS, Atom, JSON Feed or news sitemap): a fact about the outlet,
+    like its domain. Found in a page's <link rel="alternate"> when monitoring checks a source
+    of the outlet, or added by an editor on the outlet page; polled by discovery."""
+
+    Kind = FeedKind
+    FoundBy = FeedFoundBy
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    outlet = models.ForeignKey(Outlet, models.CASCADE, related_name="feeds")
+    url = models.URLField(
+        max_length=URL_MAX, unique=True, help_text="Normalised (sources.urlnorm)."
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RSS)
+    found_by = models.CharField(max_length=12, choices=FoundBy.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Polling state, written by discovery (its polling) only.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=LAST_ERROR_MAX, blank=True)
+
+    class Meta:
+        ordering = ["outlet", "url"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in FeedKind]), name="feed_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(found_by__in=[f.value for f in FeedFoundBy]),
+                name="feed_found_by_valid",
+            ),
+        ]
+        indexes = [
+            # The feed dispatcher: Feed.objects.filter(next_poll_at__lte=now)
+            #   .order_by("next_poll_at") (discovery.services.feeds_claim_due).
+            models.Index(
+                fields=["next_poll_at"],
+                name="feed_due_idx",
+                condition=Q(next_poll_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.url

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from . import origins
 from .changes import DiffPart, word_diff
-from .models import CheckAttempt, Outlet, Snapshot, Source, SourceBand
+from .models import CheckAttempt, Feed, Outlet, Snapshot, Source, SourceBand
 
 ATTEMPTS_SHOWN = 50
 SNAPSHOTS_SHOWN = 100
@@ -126,6 +126,11 @@ def outlet_list(*, kind: str = "", reliability: str = "", q: str = "") -> QueryS
 
 def outlet_for_page(code: uuid.UUID) -> Outlet | None:
     return Outlet.objects.filter(code=code).first()
+
+
+def outlet_feeds(outlet: Outlet) -> list[Feed]:
+    """The outlet's feeds, found or added, with their polling state: one query."""
+    return list(outlet.feeds.order_by("url"))
 
 
 def outlet_sources(outlet: Outlet, limit: int = 100) -> list[Source]:

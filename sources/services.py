@@ -12,7 +12,16 @@ from claimwatch import perms
 
 from .changes import Extracted
 from .fetch import FetchBlocked, check_url
-from .models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source, SourceBand, SourceFingerprint
+from .models import (
+    TITLE_MAX,
+    URL_MAX,
+    Feed,
+    Outlet,
+    Snapshot,
+    Source,
+    SourceBand,
+    SourceFingerprint,
+)
 from .origins import Fingerprint
 from .urlnorm import domain_of, normalize_url
 
@@ -234,3 +243,48 @@ def source_fingerprint_store(
         for band, value in enumerate(fingerprint.bands)
     )
     return stored
+
+
+def feed_add(*, outlet: Outlet, url: str, kind: str, actor: AbstractBaseUser | None) -> Feed:
+    """An editor adds a feed to an outlet (the outlet page). Raises ValidationError with a
+    clear message for a URL the guard refuses or a feed another outlet already has."""
+    perms.require(actor, perms.GRADE_OUTLET)  # facts about an outlet are an editor's
+    normalised = source_url_clean(url)
+    if kind not in Feed.Kind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(Feed.Kind.values)}."})
+    existing = Feed.objects.filter(url=normalised).select_related("outlet").first()
+    if existing is not None:
+        raise ValidationError({"url": f"This feed is already known, for {existing.outlet}."})
+    feed = Feed(outlet=outlet, url=normalised, kind=kind, found_by=Feed.FoundBy.EDITOR)
+    feed.added_by = actor
+    feed.full_clean()
+    try:
+        with transaction.atomic():
+            feed.save()
+    except IntegrityError:
+        raise ValidationError({"url": "This feed was added meanwhile."}) from None
+    return feed
+
+
+def feeds_record(*, outlet_id: int, links: list[tuple[str, str]]) -> list[Feed]:
+    """Keep the feeds a page of the outlet announces (sources.feedlinks), found by the
+    monitoring check: each once, under the outlet of the page that announced it first.
+    A URL the guard refuses is skipped. Returns the feeds that are new."""
+    wanted: dict[str, str] = {}
+    for url, kind in links:
+        try:
+            normalised = source_url_clean(url)
+        except ValidationError:
+            continue
+        if len(normalised) <= URL_MAX and kind in Feed.Kind.values:
+            wanted.setdefault(normalised, kind)
+    if not wanted:
+        return []
+    known = set(Feed.objects.filter(url__in=list(wanted)).values_list("url", flat=True))
+    new = [
+        Feed(outlet_id=outlet_id, url=url, kind=kind, found_by=Feed.FoundBy.DISCOVERED)
+        for url, kind in wanted.items()
+        if url not in known
+    ]
+    Feed.objects.bulk_create(new, ignore_conflicts=True)
+    return new

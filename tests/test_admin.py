@@ -19,6 +19,8 @@ MODELS = [
     "sources/outlet",
     "sources/snapshot",
     "sources/checkattempt",
+    "discovery/article",
+    "discovery/suggestion",
 ]
 
 

@@ -179,6 +179,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("sources:list", "POST"): ("L", 403, 405, 405),
     ("sources:outlet_detail", "GET"): ("L", 403, 200, 200),
     ("sources:outlet_detail", "POST"): ("L", 403, 403, 422),
+    # An outlet's feeds (issue 21): editors add them.
+    ("sources:outlet_feed_add", "GET"): ("L", 403, 405, 405),
+    ("sources:outlet_feed_add", "POST"): ("L", 403, 403, 422),
     ("sources:outlet_list", "GET"): ("L", 403, 200, 200),
     ("sources:outlet_list", "POST"): ("L", 403, 405, 405),
     ("sources:refresh", "GET"): ("L", 405, 405, 405),

@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["claimwatch", "api", "intake", "publishing", "desk", "monitoring", "claims", "sources"]
+PACKAGES = [
+    "claimwatch",
+    "api",
+    "intake",
+    "publishing",
+    "desk",
+    "discovery",
+    "monitoring",
+    "claims",
+    "sources",
+]
 LINT = Path(sys.executable).with_name("lint-imports")
 
 
@@ -56,19 +66,19 @@ def test_it_keeps_every_contract_of_the_tree(tree):
         (
             "claims.views",
             "from desk import selectors",
-            "api -> intake | publishing | desk -> monitoring -> claims -> sources",
+            "api -> intake | publishing | desk | discovery -> monitoring -> claims -> sources",
             "claims.views -> desk.selectors",
         ),
         (
             "sources.services",
             "from claims import models",
-            "api -> intake | publishing | desk -> monitoring -> claims -> sources",
+            "api -> intake | publishing | desk | discovery -> monitoring -> claims -> sources",
             "sources.services -> claims.models",
         ),
         (
             "intake.imports",
             "from publishing import exports",
-            "intake, publishing and the desk do not know each other",
+            "intake, publishing, the desk and discovery do not know each other",
             "intake.imports -> publishing.exports",
         ),
         (

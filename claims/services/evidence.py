@@ -96,13 +96,16 @@ def evidence_add(
     actor: AbstractBaseUser | None,
     added_at: datetime | None = None,
     monitor: bool = True,
+    suggested: dict | None = None,
 ) -> Evidence:
     """Link a source (found or created by normalised URL) to a claim with a stance.
 
     A new source is due for its first check at once; linked by a person (the claim page,
     the API), `evidence_linked` lets monitoring check it within seconds of the commit.
     With `monitor=False` (imports without --check) a new source is not scheduled until
-    someone asks.
+    someone asks. `suggested` is the stance a suggestion pre-selected ({"stance": ...,
+    "confidence": ...}): the event keeps it, so the timeline tells whether the person took
+    it or changed it.
     """
     perms.require(actor, perms.ADD_EVIDENCE)
     _check_stance(stance)
@@ -133,6 +136,7 @@ def evidence_add(
             "quote_internal": evidence.quote_internal,
             "new_source": created,
             **_judged_fields(judged, source),
+            **({"suggested": suggested} if suggested else {}),
         },
         source=source,
         at=evidence.added_at,

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 
 from claims.models import ClaimEvent
-from sources import changes, fetch, origins
+from sources import changes, feedlinks, fetch, origins
 from sources.models import LAST_ERROR_MAX, CheckAttempt, Snapshot, Source
 
 from .. import schedule
@@ -46,6 +46,7 @@ class Decision:
     fields: dict = field(default_factory=dict)  # plain updates
     snapshot: changes.Extracted | None = None  # new content to store
     fingerprint: origins.Fingerprint | None = None  # of the new snapshot (sources.origins)
+    feed_links: list[tuple[str, str]] = field(default_factory=list)  # the page's feeds
     events: list[tuple[str, dict]] = field(default_factory=list)
     previous_snapshot: Snapshot | None = None
     result: fetch.FetchResult | None = None  # the exchange, captured with a snapshot
@@ -276,7 +277,7 @@ def _content(
         d.outcome = Outcome.CHANGED
         d.change_kind = changes.RETRACTION
         d.snapshot = new
-        d.fingerprint = _fingerprint(new, result)
+        d.fingerprint = _fingerprint(new, result, d)
         d.events.append(
             (
                 Kind.SOURCE_RETRACTION,
@@ -318,7 +319,7 @@ def _content(
         )
     if kind == changes.REREAD:
         d.notes.append("read again: the same article, read better")
-    d.fingerprint = _fingerprint(new, result)
+    d.fingerprint = _fingerprint(new, result, d)
     if kind in (changes.FIRST, changes.REREAD):
         return
     payload = _before_after(before, new)
@@ -333,9 +334,13 @@ def _content(
     d.events.append((EVENT_FOR_CHANGE[kind], payload))
 
 
-def _fingerprint(new: changes.Extracted, result: fetch.FetchResult) -> origins.Fingerprint:
-    """Where the new snapshot comes from: its text, and the page's canonical link and links."""
+def _fingerprint(
+    new: changes.Extracted, result: fetch.FetchResult, d: Decision
+) -> origins.Fingerprint:
+    """Where the new snapshot comes from: its text, and the page's canonical link and links;
+    and the feeds the page announces, which discovery will poll (sources.feedlinks)."""
     html = result.text if result.content_type in ("text/html", "application/xhtml+xml") else ""
+    d.feed_links = feedlinks.feed_links(html or "", url=result.url)
     return origins.fingerprint(text=new.text or new.title, html=html or "", url=result.url)
 
 

@@ -14,7 +14,7 @@ from claims.services import (
 from sources import captures, changes
 from sources import selectors as source_selectors
 from sources.models import NOTES_MAX, TITLE_MAX, CheckAttempt, Snapshot, Source
-from sources.services import source_fingerprint_store
+from sources.services import feeds_record, source_fingerprint_store
 
 from .decide import Decision
 
@@ -167,6 +167,8 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
             # the source are grouped into origins again (incrementally, claims.services).
             source_fingerprint_store(source=s, fingerprint=d.fingerprint, snapshot=snapshot)
             origins_update_for_source(source=s)
+        if d.feed_links and s.outlet_id:
+            feeds_record(outlet_id=s.outlet_id, links=d.feed_links)
     for name, value in fields.items():
         setattr(s, name, value)
 

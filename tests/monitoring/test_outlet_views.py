@@ -47,8 +47,8 @@ def test_it_shows_an_outlet_in_constant_queries(
     for i in range(n):
         link(claim, analyst, f"https://dawn.com/{i}")
     outlet = Outlet.objects.get(domain="dawn.com")
-    # session, user, permissions (2), outlet, sources, evidence, record, record by quarter
-    with django_assert_num_queries(9 + 1):  # + the header's "My claims" count
+    # session, user, permissions (2), outlet, sources, feeds, evidence, record, by quarter
+    with django_assert_num_queries(10 + 1):  # + the header's "My claims" count
         response = editor_client.get(outlet.get_absolute_url())
     assert response.status_code == 200
     assert b"Change the outlet or its grade" in response.content

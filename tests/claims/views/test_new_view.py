@@ -88,9 +88,9 @@ def test_it_refuses_an_outsider(client, outsider):
 
 
 def test_it_suggests_by_shared_words_off_postgresql(analyst_client, claim, htmx, monkeypatch):
-    from claims import selectors
+    from claims import similarity
 
-    monkeypatch.setattr(selectors, "_is_postgres", lambda: False)
+    monkeypatch.setattr(similarity, "_is_postgres", lambda: False)
     body = analyst_client.get(
         URL, {"statement": "Defence ministers to meet in Qingdao"}, headers=htmx("similar")
     ).content.decode()

@@ -1,0 +1,93 @@
+"""What a person does with a suggestion: link it (the timeline says whether the suggested
+stance was taken), dismiss it (never suggested again for that claim)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from claims.models import ClaimEvent
+from discovery import selectors, services
+from discovery.models import Article, Suggestion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def article(db):
+    return Article.objects.create(
+        url="https://www.hindustantimes.com/india-news/no-meeting-101.html",
+        title="No Singh-Asif meeting at Qingdao, India says",
+    )
+
+
+@pytest.fixture
+def suggestion(meeting, article):
+    (made,) = services.suggestions_make(articles=[article])
+    return Suggestion.objects.get(claim=meeting, article=article)
+
+
+def test_it_links_with_the_suggested_stance_and_says_it_was_taken(suggestion, analyst):
+    evidence = services.suggestion_link(suggestion=suggestion, stance="denies", actor=analyst)
+    assert evidence.stance == "denies" and evidence.source.url == suggestion.article.url
+    assert evidence.source.title == suggestion.article.title
+    suggestion.refresh_from_db()
+    assert suggestion.state == "linked" and suggestion.evidence == evidence
+    event = ClaimEvent.objects.get(kind="evidence_added")
+    assert event.payload["suggested"]["stance"] == "denies"
+    assert event.payload["suggested"]["taken"] is True
+    with pytest.raises(ValidationError, match="already linked"):
+        services.suggestion_link(suggestion=suggestion, stance="denies", actor=analyst)
+
+
+def test_it_says_when_the_person_changed_the_stance(suggestion, analyst):
+    services.suggestion_link(suggestion=suggestion, stance="neutral", actor=analyst)
+    payload = ClaimEvent.objects.get(kind="evidence_added").payload
+    assert payload["stance"] == "neutral"
+    assert payload["suggested"]["stance"] == "denies" and payload["suggested"]["taken"] is False
+
+
+def test_it_never_suggests_a_dismissed_article_again_for_that_claim(suggestion, analyst, meeting):
+    services.suggestion_dismiss(suggestion=suggestion, actor=analyst)
+    assert selectors.claim_suggestions(meeting) == []
+    services.suggestions_make(articles=[suggestion.article])
+    assert Suggestion.objects.get().state == "dismissed"
+    assert selectors.claim_suggestions(meeting) == []
+
+
+def test_it_lists_a_claims_open_suggestions_in_one_query(meeting, django_assert_num_queries):
+    articles = [
+        Article.objects.create(
+            url=f"https://example.org/{i}", title=f"Asif and Singh to meet in Qingdao {i}"
+        )
+        for i in range(3)
+    ]
+    services.suggestions_make(articles=articles)
+    with django_assert_num_queries(1):
+        found = selectors.claim_suggestions(meeting)
+        assert [s.article.outlet for s in found] == [None, None, None]
+    assert len(found) == 3 and found[0].score >= found[-1].score
+
+
+def test_it_refuses_an_outsider(suggestion, outsider):
+    with pytest.raises(PermissionDenied):
+        services.suggestion_link(suggestion=suggestion, stance="denies", actor=outsider)
+    with pytest.raises(PermissionDenied):
+        services.suggestion_dismiss(suggestion=suggestion, actor=outsider)
+    assert Suggestion.objects.get().state == "open"
+
+
+def test_it_suggests_nothing_for_a_decided_claim_after_the_open_days(
+    meeting, article, editor, settings
+):
+    from claims.services import verdict_set
+
+    verdict_set(
+        claim=meeting,
+        status="denied",
+        rationale="Foreign Office.",
+        expected_version=1,
+        actor=editor,
+    )
+    assert len(services.suggestions_make(articles=[article])) == 1  # decided today: still open
+    Suggestion.objects.all().delete()
+    settings.DISCOVERY_OPEN_DAYS = 0
+    assert services.suggestions_make(articles=[article]) == []
