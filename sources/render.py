@@ -27,10 +27,10 @@ differs is the network: Chromium makes no connection of its own.
    a request some future Chromium does not expose to routing) fails closed. Service workers
    are blocked and WebSockets are closed by `route_web_socket` before they connect.
 4. Limits: RENDER_TIMEOUT seconds for the whole page (launch, load, settle, read), the
-   browser's process tree under RENDER_MAX_MB (proportional set size, polled; the tree is
-   killed past it), and the rendered HTML under FETCH_MAX_BYTES (measured in the page before
-   it is copied out). Past any of them the render raises RenderFailed: a failed check with
-   its reason, never a hung worker.
+   browser's process tree under RENDER_MAX_MB (proportional set size, polled every 0.2 s;
+   the tree is killed past it; an idle Chromium takes about 400 MB of it), and the rendered
+   HTML under FETCH_MAX_BYTES (measured in the page before it is copied out). Past any of
+   them the render raises RenderFailed: a failed check with its reason, never a hung worker.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ class RenderFailed(Exception):
         self.message = reason
 
 
-def _megabytes(limit: int) -> str:
-    return f"{limit / 1_000_000:g} MB"
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
 
 
 def _env_without_proxies() -> dict[str, str]:
@@ -174,14 +174,15 @@ class Renderer:
         return self._browser
 
     def _tree(self) -> set[int]:
-        return _descendants() - self._before
+        """Chromium's processes: what was started since we began, less the Playwright
+        driver (our direct child, a Node process that only relays commands)."""
+        driver = {p.pid for p in psutil.Process().children()}
+        return _descendants() - self._before - driver
 
     async def _close_browser(self, *, kill: bool = False) -> None:
         if kill:
-            # Chromium's processes; the Playwright driver (our direct child) is left to stop
-            # cleanly below.
-            driver = {p.pid for p in psutil.Process().children()}
-            for pid in self._tree() - driver:
+            # The Playwright driver is left to stop cleanly below.
+            for pid in self._tree():
                 with contextlib.suppress(psutil.Error):
                     psutil.Process(pid).kill()
         if self._browser is not None:

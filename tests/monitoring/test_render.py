@@ -3,9 +3,9 @@ whose article is written by its scripts, a receiver on another local port that a
 scripts try to reach and that must hear nothing, and a page that never finishes loading.
 
 The guard allows the site's own address only (FETCH_ALLOW_HOSTS, FETCH_ALLOW_PRIVATE off),
-so the receiver stands for every private address the guard refuses. Each check launches one
-browser for its batch: two checks here, so two launches (three: the stuck page's browser is
-killed and the next page would get a fresh one).
+so the receiver stands for every private address the guard refuses. A check launches one
+browser for its whole batch, so each test checks its pages in one batch (a browser killed at
+a limit is launched again for the next page).
 """
 
 import json
@@ -147,9 +147,14 @@ def test_it_stores_the_text_scripts_write_and_lets_no_request_past_the_guard(
     assert receiver.connections == 0
 
 
-def test_it_fails_a_page_that_never_finishes_loading_within_the_time_limit(
-    own_site, receiver, editor, release
+def test_it_fails_a_page_past_each_limit_with_its_reason_and_never_hangs(
+    own_site, receiver, editor, release, settings
 ):
+    """Never finishes loading, eats memory, writes more HTML than the cap: each is a failed
+    check saying which, within the time limit, and none is an outage."""
+    settings.RENDER_MAX_MB = 900  # an idle Chromium takes about 400 MB
+    settings.FETCH_MAX_BYTES = 100_000
+
     def hang(request):
         release.wait(30)  # let go at the end of the test
         return Response("too late", content_type="text/javascript")
@@ -158,12 +163,23 @@ def test_it_fails_a_page_that_never_finishes_loading_within_the_time_limit(
     stuck = rendered_source(
         own_site, "stuck", editor, script="document.write('<script src=/slow.js></scr'+'ipt>');"
     )
+    greedy = rendered_source(
+        own_site, "greedy", editor, script="const a = []; for (;;) a.push(new Array(1e6).fill(1));"
+    )
+    wordy = rendered_source(
+        own_site, "wordy", editor, script="document.body.append('word '.repeat(50000));"
+    )
 
-    report = check_batch([stuck.pk])
+    report = check_batch([stuck.pk, greedy.pk, wordy.pk])
 
-    attempt = stuck.attempts.get()
-    assert attempt.outcome == CheckAttempt.Outcome.ERROR
-    assert attempt.error == "The browser did not finish rendering this page within 4s."
-    assert report.total_ms < 4000 + 5000  # the limit, plus a browser launch and the fetch
-    stuck.refresh_from_db()
-    assert stuck.state != Source.State.UNREACHABLE and not stuck.snapshots.exists()
+    errors = {s.pk: s.attempts.get().error for s in (stuck, greedy, wordy)}
+    assert errors == {
+        stuck.pk: "The browser did not finish rendering this page within 4s.",
+        greedy.pk: "The browser used more than 900 MB of memory rendering this page.",
+        wordy.pk: "The rendered page is larger than 0.1 MB (0.3 MB).",
+    }
+    assert all(d.outcome == CheckAttempt.Outcome.ERROR for d in report.decisions)
+    assert report.total_ms < 3 * 4000 + 5000  # three limits, plus launches and fetches
+    for source in (stuck, greedy, wordy):
+        source.refresh_from_db()
+        assert source.state != Source.State.UNREACHABLE and not source.snapshots.exists()
