@@ -55,6 +55,10 @@ IMPORT = Act(SET_VERDICT, "import spreadsheets")
 PUBLISH = Act(SET_VERDICT, "publish claims")
 # Rewording a decided claim changes what its verdict and ClaimReview speak of.
 REWORD_DECIDED = Act(SET_VERDICT, "reword a claim that has a verdict")
+# Reading a source through headless Chromium runs the outlet's scripts on our workers, costs
+# a browser per check and widens what a page can make us request: an editor's call, like
+# grading the outlet whose page it is (monitoring.services.source_render_set).
+RENDER_SOURCE = Act(GRADE_OUTLET, "have a source read through a browser")
 # Putting analysts and editors on a claim: whoever may edit claims.
 ASSIGN = Act(CHANGE_CLAIM, "assign claims")
 # Who can be put on a claim: the analysts and editors (both log claims).

@@ -499,6 +499,10 @@ FETCH_USER_AGENT = os.environ.get(
     "FETCH_USER_AGENT",
     "Claimwatch/1.0 (+https://github.com/claimwatch; source monitor)",
 )
+# Sources read through headless Chromium (Source.render, sources/render.py): seconds for one
+# page, all told, and megabytes its browser's processes may use; past either the check fails.
+RENDER_TIMEOUT = envint("RENDER_TIMEOUT", "20", minimum=1)
+RENDER_MAX_MB = envint("RENDER_MAX_MB", "1024", minimum=64)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

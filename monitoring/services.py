@@ -125,6 +125,17 @@ def source_request_check(*, source: Source, actor: AbstractBaseUser | None) -> S
     return source
 
 
+def source_render_set(*, source: Source, render: bool, actor: AbstractBaseUser | None) -> Source:
+    """Read this source through headless Chromium from its next check on, or stop (editors).
+
+    A setting of the source, not something the outlet did: no timeline event. The next
+    check fetches the page in full (no conditional request) and renders it."""
+    perms.require(actor, perms.RENDER_SOURCE)
+    Source.objects.filter(pk=source.pk).update(render=render)
+    source.render = render
+    return source
+
+
 def attempts_prune(*, older_than: timedelta, now: datetime | None = None) -> int:
     """Delete check attempts older than `older_than`; the snapshots stay."""
     cutoff = (now or timezone.now()) - older_than

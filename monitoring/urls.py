@@ -8,6 +8,7 @@ urlpatterns = [
     path("sources/<uuid:code>/", views.source_detail, name="detail"),
     path("sources/<uuid:code>/state/", views.source_state, name="state"),
     path("sources/<uuid:code>/refresh/", views.source_refresh, name="refresh"),
+    path("sources/<uuid:code>/render/", views.source_render, name="render"),
     path(
         "sources/<uuid:code>/captures/<str:sha256>/",
         capture_views.capture_view,

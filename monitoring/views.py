@@ -21,7 +21,14 @@ from claimwatch.htmx import render_page
 from claimwatch.paging import get_page
 from sources import selectors
 from sources import services as source_services
-from sources.forms import DiffForm, FeedForm, OutletFilterForm, OutletForm, SourceFilterForm
+from sources.forms import (
+    DiffForm,
+    FeedForm,
+    OutletFilterForm,
+    OutletForm,
+    RenderForm,
+    SourceFilterForm,
+)
 from sources.models import Source
 
 from . import services
@@ -74,6 +81,7 @@ def source_detail(request, code):
         "snapshot_rows": list(zip(snapshots, older, strict=True)),
         "attempts": selectors.source_attempts(source),
         "evidence": claim_selectors.source_citations(source),
+        "can_render": request.user.has_perm(perms.RENDER_SOURCE),
     }
     return render_page(request, "sources/detail.html", context, fragments=("diff", "source_page"))
 
@@ -112,6 +120,22 @@ def source_refresh(request, code):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = source.get_absolute_url()
     return redirect(back)
+
+
+@require_POST
+@perms.required(perms.RENDER_SOURCE)
+def source_render(request, code):
+    """Read the source through a headless browser from its next check on, or stop (editors)."""
+    source = _source(code)
+    form = RenderForm(request.POST)
+    form.is_valid()  # a checkbox: anything but a true value is off
+    on = bool(form.cleaned_data.get("render"))
+    services.source_render_set(source=source, render=on, actor=request.user)
+    if on:
+        messages.success(request, "From its next check this page is read through a browser.")
+    else:
+        messages.success(request, "This page is read as it is sent, without a browser.")
+    return redirect(source.get_absolute_url())
 
 
 @outlet_view_required

@@ -41,6 +41,13 @@ class DiffForm(forms.Form):
         return self.cleaned_data.get("old"), self.cleaned_data.get("new")
 
 
+class RenderForm(forms.Form):
+    """Read the source through a browser or not (monitoring.services.source_render_set);
+    a checkbox: absent means off."""
+
+    render = forms.BooleanField(required=False)
+
+
 class OutletForm(forms.Form):
     """What editors change on an outlet (sources.services.outlet_update)."""
 

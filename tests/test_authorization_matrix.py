@@ -186,6 +186,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("sources:outlet_list", "POST"): ("L", 403, 405, 405),
     ("sources:refresh", "GET"): ("L", 405, 405, 405),
     ("sources:refresh", "POST"): ("L", 403, 302, 302),
+    ("sources:render", "GET"): ("L", 405, 405, 405),
+    ("sources:render", "POST"): ("L", 403, 403, 302),
     ("sources:state", "GET"): ("L", 403, 286, 286),
     ("sources:state", "POST"): ("L", 403, 405, 405),
 }

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 
 from claims.models import ClaimEvent
-from sources import changes, feedlinks, fetch, origins
+from sources import changes, feedlinks, fetch, origins, render
 from sources.models import LAST_ERROR_MAX, CheckAttempt, Snapshot, Source
 
 from .. import schedule
@@ -127,6 +127,8 @@ def decide(
         d.fields["last_error"] = d.error[:LAST_ERROR_MAX]
         if (
             d.outcome != Outcome.BLOCKED
+            # The page answered; only the browser failed on it: not an outage.
+            and not isinstance(error, render.RenderFailed)
             and failures >= settings.MONITOR_UNREACHABLE_AFTER
             and source.state not in (State.UNREACHABLE, State.BLOCKED)
         ):
@@ -269,7 +271,9 @@ def _content(
         # Not text we read (PDF, image...): the body hash is its content.
         new = changes.Extracted(source.title, f"[{result.content_type}] {result.body_hash}")
     d.notes = _notes(result, new)
-    if new.scripted != source.scripted:
+    # `scripted` says what the page is as it is sent; a rendered read does not change it
+    # (else the source page would stop offering the browser it is read through).
+    if rendered is None and new.scripted != source.scripted:
         d.fields["scripted"] = new.scripted
     previous = d.previous_snapshot
     before = _before(previous)

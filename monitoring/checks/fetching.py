@@ -1,6 +1,7 @@
 """Step 2 of a check: fetch a batch concurrently through the guard, politely per host."""
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict, deque
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from sources import fetch
+from sources import fetch, render
 from sources.models import Source
 
 from ..hostlimits import HostLimiter
@@ -44,7 +45,11 @@ async def fetch_many(
        (pausing MONITOR_HOST_GAP_MS between requests), so no host ever has more than
        K requests open across all workers. A host at its limit waits for a slot.
     3. A host gives its slots back as soon as its sources are done.
-    4. What is not fetched by `deadline` seconds (under the task's soft time limit) is
+    4. A source with `render` on whose page came back as HTML is then read again through
+       headless Chromium (sources.render: one browser for the batch, launched only if a
+       source needs it, every request of it through the guard); its HTML is `rendered`.
+       A render past its limits is the check's error (RenderFailed, not retried).
+    5. What is not fetched by `deadline` seconds (under the task's soft time limit) is
        a timeout, retried like one.
     """
     own_limiter = limiter is None
@@ -55,11 +60,14 @@ async def fetch_many(
         by_host[_host(source.url)].append(source)
     per_host = max(1, limiter.per_host)
     results: dict[int | None, Fetched] = {}
+    renderer = render.Renderer() if any(s.render for s in sources) else None
 
     async def one(session, source: Source) -> Fetched:
         started_at = timezone.now()
         t0 = time.monotonic()
-        conditional = bool(source.content_hash)
+        # A rendered page's shell may stay byte for byte the same while its text changes:
+        # it is asked for in full every time.
+        conditional = bool(source.content_hash) and not source.render
         try:
             result = await fetch.fetch_async(
                 source.url,
@@ -72,6 +80,15 @@ async def fetch_many(
         except Exception as exc:  # a bug must cost one source, not the batch
             log.exception("Fetching %s failed unexpectedly", source.url)
             return Fetched(source.pk, started_at, elapsed_ms(t0), error=exc)
+        if renderer is not None and source.render and _renderable(result):
+            try:
+                rendered = await renderer.render(result.url, result=result)
+            except render.RenderFailed as exc:
+                return Fetched(source.pk, started_at, elapsed_ms(t0), error=exc)
+            except Exception as exc:  # a bug must cost one source, not the batch
+                log.exception("Rendering %s failed unexpectedly", source.url)
+                return Fetched(source.pk, started_at, elapsed_ms(t0), error=exc)
+            return Fetched(source.pk, started_at, elapsed_ms(t0), result=result, rendered=rendered)
         return Fetched(source.pk, started_at, result.elapsed_ms or elapsed_ms(t0), result=result)
 
     async def lane(session, host: str, queue: deque[Source]) -> None:
@@ -92,9 +109,12 @@ async def fetch_many(
         granted = await limiter.acquire_many(
             {host: min(per_host, len(queue)) for host, queue in by_host.items()}
         )
-        async with fetch.make_session(
-            limit=settings.MONITOR_CONCURRENCY, limit_per_host=per_host
-        ) as session:
+        async with (
+            fetch.make_session(
+                limit=settings.MONITOR_CONCURRENCY, limit_per_host=per_host
+            ) as session,
+            renderer or contextlib.nullcontext(),
+        ):
             try:
                 async with asyncio.timeout(deadline):
                     await asyncio.gather(
@@ -111,6 +131,14 @@ async def fetch_many(
     now = timezone.now()
     late = fetch.FetchFailed("timeout", "Not reached before the batch deadline.")
     return [results.get(id(s)) or Fetched(s.pk, now, 0, error=late) for s in sources]
+
+
+def _renderable(result: fetch.FetchResult) -> bool:
+    """An HTML page that answered 2xx: what a browser can render into text."""
+    return 200 <= result.status < 300 and result.content_type in (
+        "text/html",
+        "application/xhtml+xml",
+    )
 
 
 def elapsed_ms(t0: float) -> int:

@@ -1,6 +1,7 @@
 """The sources pages: list, detail with snapshots, checks and diff, state polling, refresh."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -199,3 +200,30 @@ def test_it_stops_polling_a_check_that_no_worker_does(analyst_client, claim, ana
     Source.objects.filter(pk=source.pk).update(created_at=long_ago)
     response = analyst_client.get(reverse("sources:state", args=[source.code]))
     assert response.status_code == 286 and b"hx-trigger" not in response.content
+
+
+def test_it_offers_editors_the_browser_for_a_scripted_page_and_records_no_event(
+    claim, analyst, editor, analyst_client
+):
+    """The toggle is a setting of the source (editors: perms.RENDER_SOURCE), not an event."""
+    source = make_sources(1, claim, analyst)[0]
+    Source.objects.filter(pk=source.pk).update(scripted=True)
+    render_url = reverse("sources:render", args=[source.code])
+    page = analyst_client.get(source.get_absolute_url()).content.decode()
+    assert "This page builds its text with scripts." in page
+    assert render_url not in page and "An editor can have it rendered" in page
+    assert analyst_client.post(render_url, {"render": "on"}).status_code == 403
+    editor_client = Client()
+    editor_client.force_login(editor)
+    page = editor_client.get(source.get_absolute_url()).content.decode()
+    assert render_url in page and "Render with a browser" in page
+    events = claim.events.count()
+
+    response = editor_client.post(render_url, {"render": "on"}, follow=True)
+
+    source.refresh_from_db()
+    assert source.render and claim.events.count() == events
+    assert "Stop rendering with a browser" in response.content.decode()
+    editor_client.post(render_url, {})
+    source.refresh_from_db()
+    assert not source.render
