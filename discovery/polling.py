@@ -56,6 +56,7 @@ class _Target:
     etag: str
     last_modified: str
     content_hash: str = "polled"  # conditional headers whenever validators are known
+    render: bool = False  # a feed is read as served, never in a browser
 
 
 def next_poll(failures: int, *, now: datetime) -> datetime:
