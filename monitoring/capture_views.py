@@ -1,13 +1,16 @@
 """A capture as the page looked: its stored body served from our own origin, inert.
 
-The source page shows it in `<iframe sandbox>`; the response itself also carries a CSP
-with `sandbox` (no scripts, no forms, no same-origin rights even when opened on its
-own), `default-src 'none'` (nothing is loaded from the source's site or anywhere else:
-a reader's browser never calls the source), and `frame-ancestors 'self'`.
+`capture_page` is what a person opens: a banner ("Archived copy of URL, taken at TIME"),
+the way back to the source, and the body in `<iframe sandbox>`. `capture_view` serves
+the body itself; the source page frames it too. Its response carries a CSP with
+`sandbox` (no scripts, no forms, no same-origin rights even when opened on its own),
+`default-src 'none'` (nothing is loaded from the source's site or anywhere else: a
+reader's browser never calls the source), and `frame-ancestors 'self'`.
 """
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
@@ -31,18 +34,35 @@ CAPTURE_CSP = {
 }
 
 
-@permission_required(perms.VIEW_SOURCE, raise_exception=True)
-@require_GET
-@xframe_options_sameorigin
-@csp_override(CAPTURE_CSP)
-def capture_view(request, code, sha256):
+def _capture(code, sha256) -> Capture:
     capture = (
-        Capture.objects.select_related("revisit_of")
+        Capture.objects.select_related("revisit_of", "source")
         .filter(source__code=code, sha256=sha256)
         .first()
     )
     if capture is None:
         raise Http404("No such capture.")
+    return capture
+
+
+@permission_required(perms.VIEW_SOURCE, raise_exception=True)
+@require_GET
+def capture_page(request, code, sha256):
+    capture = _capture(code, sha256)
+    return render(
+        request,
+        "sources/capture.html",
+        {"capture": capture, "source": capture.source},
+        status=410 if capture.is_pruned else 200,
+    )
+
+
+@permission_required(perms.VIEW_SOURCE, raise_exception=True)
+@require_GET
+@xframe_options_sameorigin
+@csp_override(CAPTURE_CSP)
+def capture_view(request, code, sha256):
+    capture = _capture(code, sha256)
     if capture.is_pruned:
         return HttpResponse(
             "This capture was pruned; its hash stays on the record.",

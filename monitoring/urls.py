@@ -11,8 +11,13 @@ urlpatterns = [
     path("sources/<uuid:code>/render/", views.source_render, name="render"),
     path(
         "sources/<uuid:code>/captures/<str:sha256>/",
-        capture_views.capture_view,
+        capture_views.capture_page,
         name="capture",
+    ),
+    path(
+        "sources/<uuid:code>/captures/<str:sha256>/raw/",
+        capture_views.capture_view,
+        name="capture_raw",
     ),
     path("outlets/", views.outlet_list, name="outlet_list"),
     path("outlets/<uuid:code>/", views.outlet_detail, name="outlet_detail"),

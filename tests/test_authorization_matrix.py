@@ -69,6 +69,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("claims:withdraw", "POST"): ("L", 403, 403, 422),
     ("sources:capture", "GET"): ("L", 403, 404, 404),
     ("sources:capture", "POST"): ("L", 403, 405, 405),
+    ("sources:capture_raw", "GET"): ("L", 403, 404, 404),
+    ("sources:capture_raw", "POST"): ("L", 403, 405, 405),
     ("api:root", "GET"): (200, 200, 200, 200),
     ("desk:alert_remove", "GET"): ("L", 405, 405, 405),
     ("desk:alert_remove", "POST"): ("L", 403, 404, 404),

@@ -74,8 +74,16 @@ def test_the_capture_runs_no_script(browser_user, analyst, captured, problems):
     assert "PWNED" not in page.content()
     assert page.url.endswith(source.get_absolute_url())
 
-    # Opened on its own, the capture is still sandboxed by its CSP.
-    page.goto(f"/sources/{source.code}/captures/{capture.sha256}/")
+    # Opened from the source page: a banner says what it is and leads back.
+    page.get_by_role("link", name="open the capture").click()
+    expect(page.locator(".capture-banner")).to_contain_text(f"Archived copy of {source.url}")
+    inner = page.frame_locator("figure.capture iframe")
+    expect(inner.locator("#original")).to_have_text("Ministers will meet in Qingdao.")
+    page.get_by_role("link", name="Back to the source").click()
+    expect(page.locator("h1")).to_have_text("Ministers meet")
+
+    # The body opened on its own is still sandboxed by its CSP.
+    page.goto(f"/sources/{source.code}/captures/{capture.sha256}/raw/")
     expect(page.locator("#original")).to_have_text("Ministers will meet in Qingdao.")
     assert page.title() == "Ministers meet"
     assert "FETCHED" not in page.locator("body").inner_text()

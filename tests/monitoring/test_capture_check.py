@@ -75,7 +75,7 @@ def test_verify_timeline_detects_a_deleted_capture_file(changed_source, claim, c
 def test_the_source_page_shows_the_capture_beside_the_diff(analyst_client, changed_source):
     page = analyst_client.get(changed_source.get_absolute_url()).content.decode()
     capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
-    url = reverse("sources:capture", args=[changed_source.code, capture.sha256])
+    url = reverse("sources:capture_raw", args=[changed_source.code, capture.sha256])
     assert f'<iframe sandbox src="{url}"' in page
     response = analyst_client.get(url)
     assert response.status_code == 200
@@ -92,12 +92,27 @@ def test_the_source_page_says_capture_pruned(analyst_client, changed_source):
     Capture.objects.filter(pk=capture.pk).update(pruned_at=timezone.now())
     page = analyst_client.get(changed_source.get_absolute_url()).content.decode()
     assert "Capture pruned" in page and capture.sha256 in page
+    for name in ("sources:capture", "sources:capture_raw"):
+        url = reverse(name, args=[changed_source.code, capture.sha256])
+        assert analyst_client.get(url).status_code == 410
+
+
+def test_an_opened_capture_says_what_it_is_and_leads_back(analyst_client, changed_source):
+    capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
     url = reverse("sources:capture", args=[changed_source.code, capture.sha256])
-    assert analyst_client.get(url).status_code == 410
+    page = analyst_client.get(url)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Archived copy of" in text and capture.url in text
+    assert capture.fetched_at.strftime("%-d %b %Y, %H:%M") in text
+    assert f'href="{changed_source.get_absolute_url()}"' in text
+    raw = reverse("sources:capture_raw", args=[changed_source.code, capture.sha256])
+    assert f'<iframe sandbox src="{raw}"' in text
 
 
 def test_the_capture_view_refuses_outsiders(client, outsider, changed_source):
     capture = Snapshot.objects.filter(source=changed_source).latest("created_at").capture
     client.force_login(outsider)
-    url = reverse("sources:capture", args=[changed_source.code, capture.sha256])
-    assert client.get(url).status_code == 403
+    for name in ("sources:capture", "sources:capture_raw"):
+        url = reverse(name, args=[changed_source.code, capture.sha256])
+        assert client.get(url).status_code == 403
