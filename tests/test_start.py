@@ -74,9 +74,14 @@ def test_it_starts_the_demo_on_the_embedded_default(tmp_path):
         assert status == 200
         assert (tmp_path / "claimwatch.sqlite3").exists()
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+    # Every process stopped on its own: the worker's warm shutdown was not cut short.
+    stopped = log.read_text()
+    assert "sending SIGKILL" not in stopped, stopped[-3000:]
+    for name in ("web.1", "worker.1", "beat.1"):
+        assert f"{name} stopped" in stopped, stopped[-3000:]
