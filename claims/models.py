@@ -351,6 +351,7 @@ class EventKind(models.TextChoices):
     EVIDENCE_RESTANCED = "evidence_restanced", "Stance changed"
     EVIDENCE_EDITED = "evidence_edited", "Quote or note edited"
     EVIDENCE_REVIEWED = "evidence_reviewed", "Evidence reviewed"
+    EVIDENCE_JUDGED = "evidence_judged", "First copy of a source kept"
     VERDICT_SET = "verdict_set", "Verdict set"
     COMMENT = "comment", "Comment"
     MERGED = "merged", "Duplicate merged"

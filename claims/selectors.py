@@ -517,8 +517,7 @@ def _stored(code: str, row: tuple, named: _Named, place: int) -> tuple[dict, str
         source_id=source_id,
         prev=prev,
     )
-    capture = rec["payload"].get("capture")
-    if capture:
+    for capture in chain.captures_named(rec["payload"]):
         named.captures.setdefault(capture, (place, code, seq))
         if source_id is not None:
             named.sources.setdefault(source_id, (place, code))

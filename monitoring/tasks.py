@@ -14,6 +14,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from sources.captures import CaptureStoreFailed
+
 from . import checks, services
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,9 @@ log = logging.getLogger(__name__)
     # minutes, so try the batch again every 20 s at most, for about 10 minutes; it is
     # checked within 20 s of the database's return. (The countdown stays within
     # MONITOR_RETRY_LONGEST, which the visibility timeout allows for.)
-    autoretry_for=(OperationalError, InterfaceError),
+    # A capture that cannot be written (a full disk) rolls its check back and is tried
+    # again the same way.
+    autoretry_for=(OperationalError, InterfaceError, CaptureStoreFailed),
     retry_backoff=5,
     retry_backoff_max=min(20, max(settings.MONITOR_RETRY_LONGEST, 5)),
     retry_jitter=False,

@@ -273,11 +273,11 @@ def verify(path) -> dict:
         if problem is not None:
             raise BundleBroken(str(problem))
         for row in rows:
-            named = (row.get("payload") or {}).get("capture")
-            if named and named not in present and named not in pruned:
-                raise BundleBroken(
-                    f"claim {code} at event {row['seq']}: capture {named} is not in the bundle"
-                )
+            for named in chain.captures_named(row.get("payload")):
+                if named not in present and named not in pruned:
+                    raise BundleBroken(
+                        f"claim {code} at event {row['seq']}: capture {named} is not in the bundle"
+                    )
     return {
         "chains": len(chains),
         "events": len(events),

@@ -47,6 +47,11 @@ STORAGE = "captures"
 WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
 
+class CaptureStoreFailed(OSError):
+    """The capture's file could not be written (a full disk, a storage away): nothing of
+    the check is kept, no file cut short is left, and the batch is tried again."""
+
+
 class CaptureError(Exception):
     """A stored capture is missing, pruned, or does not match its hash."""
 
@@ -154,9 +159,17 @@ def capture_store(*, source: Source, result: FetchResult, fetched_at: datetime) 
         payload_size=len(result.body),
         revisit_of=original,
     )
-    files = storage()
-    if not files.exists(capture.storage_name):
-        files.save(capture.storage_name, ContentFile(data))
+    files, name = storage(), capture.storage_name
+    # A file of the right name but the wrong size was cut short by an earlier failure.
+    if not (files.exists(name) and files.size(name) == len(data)):
+        try:
+            if files.exists(name):
+                files.delete(name)
+            files.save(name, ContentFile(data))
+        except OSError as exc:
+            if files.exists(name):
+                files.delete(name)
+            raise CaptureStoreFailed(exc.errno, f"capture not stored: {exc}") from exc
     capture.save(force_insert=True)
     return capture
 

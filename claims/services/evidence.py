@@ -25,7 +25,7 @@ from ..models import NOTE_MAX, QUOTE_MAX, REASON_MAX, Claim, ClaimEvent, Evidenc
 from .counts import claims_recount
 from .origins import origins_regroup
 from .text import text_clean
-from .timeline import event_append, events_append, payload_value
+from .timeline import event_append, events_append, events_append_across, payload_value
 
 
 def _check_stance(stance: str) -> None:
@@ -60,23 +60,61 @@ def _latest_snapshot(source: Source) -> Snapshot | None:
     return latest_snapshots([source.pk], text=False).get(source.pk)
 
 
-def evidence_judge_pending(*, source_ids: Iterable[int]) -> int:
+@transaction.atomic
+def evidence_judge_pending(*, source_ids: Iterable[int], at: datetime | None = None) -> int:
     """Give the evidence of these sources that has no judged snapshot (linked before the
     source was first fetched) the snapshot that was the source's latest when it was
-    linked, or else its first: one UPDATE whatever the number of sources. Called by
-    monitoring after a batch stored snapshots; the same rule set existing evidence
-    (migration 0015)."""
+    linked, or else its first, and say so on each claim's timeline.
+
+    1. One UPDATE whatever the number of sources (the same rule set existing evidence,
+       migration 0015).
+    2. One `evidence_judged` event per evidence, naming the snapshot and its capture: the
+       hash chain then binds the first copy a stance relies on, which no other event
+       names (a source's first fetch is not a change), so `verify_timeline` and
+       `verify_bundle` check its bytes too.
+    """
     ids = list(source_ids)
     if not ids:
+        return 0
+    pending = list(
+        Evidence.objects.filter(source_id__in=ids, judged_snapshot=None).values_list(
+            "pk", flat=True
+        )
+    )
+    if not pending:
         return 0
     snapshots = Snapshot.objects.filter(source=OuterRef("source_id"))
     before = snapshots.filter(created_at__lte=OuterRef("added_at")).order_by("-created_at", "-id")
     first = snapshots.order_by("created_at", "id")
-    return Evidence.objects.filter(source_id__in=ids, judged_snapshot=None).update(
+    Evidence.objects.filter(pk__in=pending, judged_snapshot=None).update(
         judged_snapshot=Coalesce(
             Subquery(before.values("pk")[:1]), Subquery(first.values("pk")[:1])
         )
     )
+    judged = list(
+        Evidence.objects.filter(pk__in=pending, judged_snapshot__isnull=False)
+        .select_related("source", "judged_snapshot")
+        .order_by("claim_id", "pk")
+    )
+    at = at or timezone.now()
+    events_append_across(
+        [
+            (
+                ev.claim_id,
+                ClaimEvent.Kind.EVIDENCE_JUDGED,
+                None,
+                {
+                    "url": ev.source.url,
+                    "stance": ev.stance,
+                    **_judged_fields(ev.judged_snapshot, ev.source),
+                },
+                ev.source_id,
+                at,
+            )
+            for ev in judged
+        ]
+    )
+    return len(judged)
 
 
 def _fingerprinted(source: Source) -> bool:

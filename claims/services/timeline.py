@@ -125,6 +125,23 @@ def events_append(claim: Claim, events: Iterable[tuple]) -> list[ClaimEvent]:
     return written
 
 
+def events_append_across(rows: list[tuple]) -> list[ClaimEvent]:
+    """Append events to several claims' timelines in one insert, each claim's in the
+    order given. `rows` are (claim id, kind, actor id, payload, source id, at)."""
+    heads = {head.pk: head for head in _locked_heads({row[0] for row in rows})}
+    written = ClaimEvent.objects.bulk_create(
+        _link(heads[claim_id], kind, actor_id, payload, source_id=source_id, at=at)
+        for claim_id, kind, actor_id, payload, source_id, at in rows
+    )
+    for claim_id, *_, at in rows:
+        heads[claim_id].last_activity_at = max(heads[claim_id].last_activity_at, at)
+    Claim.objects.bulk_update(
+        list(heads.values()), ["timeline_head", "timeline_length", "last_activity_at"]
+    )
+    signals.timeline_written.send(sender=ClaimEvent, claims=list(heads.values()))
+    return written
+
+
 def payload_value(value):
     """A value as event payloads keep it: times in ISO 8601."""
     return value.isoformat() if isinstance(value, datetime) else value

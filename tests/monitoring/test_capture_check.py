@@ -1,6 +1,7 @@
 """A check that stores a snapshot stores its capture; the record names its hash."""
 
 import io
+import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from claims.models import ClaimEvent
 from monitoring.checks import check_batch
+from monitoring.tasks import check_sources
+from sources.captures import CaptureStoreFailed
 from sources.models import Capture, Snapshot
 
 from ..sites import article
@@ -116,3 +119,63 @@ def test_the_capture_view_refuses_outsiders(client, outsider, changed_source):
     for name in ("sources:capture", "sources:capture_raw"):
         url = reverse(name, args=[changed_source.code, capture.sha256])
         assert client.get(url).status_code == 403
+
+
+def test_verify_timeline_checks_the_first_capture_too(cited_source, claim, capture_dir):
+    # Linked before its first fetch: the first copy is what the stance judges, and the
+    # event that says so names its capture, so the chain covers its bytes.
+    check_batch([cited_source.pk])
+    first = Snapshot.objects.get(source=cited_source).capture
+    event = ClaimEvent.objects.get(claim=claim, kind=ClaimEvent.Kind.EVIDENCE_JUDGED)
+    assert event.payload["judged_snapshot"]["capture"] == first.sha256
+    assert event.payload["title"] == Snapshot.objects.get(source=cited_source).title
+    verify(claim)
+    path = capture_dir / first.storage_name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match=rf"capture {first.sha256}: .*does not match its hash"):
+        verify(claim)
+
+
+def test_the_timeline_says_which_copy_the_stance_judges(analyst_client, cited_source, claim):
+    check_batch([cited_source.pk])
+    page = analyst_client.get(claim.get_absolute_url()).content.decode()
+    assert "First copy of a source kept" in page
+    assert "is a judgement of this copy" in page
+
+
+@pytest.fixture
+def full_disk(settings, tmp_path):
+    """Capture storage on a 64 KiB file system with about 1 KiB left (root: CI runs so)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], check=True)
+    try:
+        (where / "filler").write_bytes(b"\0" * (63 * 1024))
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "captures": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(where)},
+            },
+        }
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def test_a_full_disk_keeps_nothing_of_the_check_and_it_is_tried_again(cited_source, full_disk):
+    with pytest.raises(CaptureStoreFailed, match="No space left"):
+        check_batch([cited_source.pk])
+    # No file cut short, no row naming one, the source as it was: the batch is retried.
+    assert sorted(p.name for p in full_disk.rglob("*") if p.is_file()) == ["filler"]
+    assert not Capture.objects.exists() and not Snapshot.objects.exists()
+    cited_source.refresh_from_db()
+    assert cited_source.content_hash == "" and cited_source.last_checked_at is None
+    assert CaptureStoreFailed in check_sources.autoretry_for
+
+    (full_disk / "filler").unlink()  # space again
+    check_batch([cited_source.pk])
+    capture = Snapshot.objects.get(source=cited_source).capture
+    assert (full_disk / capture.storage_name).stat().st_size == capture.size

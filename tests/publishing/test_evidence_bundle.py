@@ -160,3 +160,22 @@ def test_it_detects_an_altered_capture_in_the_bundle(analyst_client, checked_cla
 def test_it_refuses_outsiders(client, outsider, claim):
     client.force_login(outsider)
     assert client.get(reverse("publishing:evidence_bundle", args=[claim.code])).status_code == 403
+
+
+def test_it_binds_the_first_capture_to_the_chain(analyst_client, checked_claim, tmp_path):
+    # The first copy (a first fetch is no change) is named by the event that says the
+    # stance is a judgement of it; a forger who swaps it and rewrites the index is caught.
+    path = download(analyst_client, checked_claim, tmp_path)
+    with zipfile.ZipFile(path) as wacz:
+        events = [json.loads(line) for line in wacz.read("timeline/events.jsonl").splitlines()]
+    judged = next(e for e in events if e["kind"] == "evidence_judged")
+    first = judged["payload"]["judged_snapshot"]["capture"]
+
+    def drop_first(data: bytes) -> bytes:
+        rows = [line for line in data.splitlines() if first not in line.decode()]
+        return b"".join(row + b"\n" for row in rows)
+
+    rewrite(path, "timeline/captures.jsonl", drop_first)
+    reseal(path)
+    with pytest.raises(CommandError, match=rf"at event {judged['seq']}: capture {first} is not"):
+        verify_bundle(path)

@@ -260,11 +260,13 @@ class Command(BaseCommand):
         if not self.pages_url:  # the demo pages tell this change to the first check
             self._story_events()
         self._origins()
-        # Each stance was given for the snapshot the story recorded for its source.
+        # Each stance was given for the snapshot the story recorded for its source,
+        # said on the timeline before the verdicts, as the story has it.
         services.evidence_judge_pending(
             source_ids=Evidence.objects.filter(judged_snapshot=None).values_list(
                 "source_id", flat=True
-            )
+            ),
+            at=VERDICTS_AT - STEP,
         )
         self.stdout.write(
             f"Demo data ready: {Claim.objects.count()} claims ({created} new), "
