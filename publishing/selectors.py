@@ -43,7 +43,9 @@ STANCE_WORDS = {
 
 
 def _when(value) -> str:
-    return timezone.localtime(value).strftime("%d %b %Y, %H:%M")
+    """As the desk's pages write a time: 4 Dec 2026, 14:55."""
+    value = timezone.localtime(value)
+    return f"{value.day} {value:%b %Y, %H:%M}"
 
 
 @dataclass(frozen=True)
