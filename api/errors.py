@@ -4,6 +4,8 @@ as JSON.
 - ValidationError: 400 with a list of messages per field (`non_field_errors` otherwise);
 - PermissionDenied: 403; Http404: 404;
 - VersionConflict (a stale `version`): 409 with the current version;
+- PublishUnconfirmed (the publish check found items, not confirmed): 409 with the items
+  as `publish_check`; nothing was changed;
 - CheckNotQueued (the broker is away): 503 with Retry-After; the source stays due.
 """
 
@@ -15,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from claims.services import VersionConflict
 from monitoring.services import CheckNotQueued
+from publishing.services import PublishUnconfirmed
 
 RETRY_AFTER_SECONDS = 60
 
@@ -23,6 +26,11 @@ def exception_handler(exc, context):
     if isinstance(exc, VersionConflict):
         return Response(
             {"detail": str(exc), "current_version": exc.current.version},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, PublishUnconfirmed):
+        return Response(
+            {"detail": str(exc), "publish_check": [item.as_payload() for item in exc.items]},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, CheckNotQueued):

@@ -31,6 +31,7 @@ from claims.selectors import (
 )
 from desk.models import Assignment
 from desk.selectors import claim_assignments
+from publishing import selectors as publish_selectors
 from publishing.exports import evidence_snapshots, public_path
 from sources.models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source
 
@@ -392,6 +393,25 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class PublishItemSerializer(serializers.Serializer):
+    """One source the publish check found (publishing.selectors.PublishItem)."""
+
+    source = serializers.UUIDField(help_text="The source's code.")
+    url = serializers.URLField()
+    stance = serializers.ChoiceField(Evidence.Stance.choices)
+    problems = serializers.ListField(child=serializers.ChoiceField(publish_selectors.PROBLEMS))
+    wrong = serializers.CharField(help_text="What is wrong, in plain words.")
+    headline_judged = serializers.CharField(help_text="The headline the stance was given for.")
+    headline_now = serializers.CharField(help_text="The source's headline now.")
+
+
+class PublishCheckSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    publish_check = PublishItemSerializer(
+        many=True, help_text="Send the request again with `confirm: true` to publish anyway."
+    )
+
+
 # ---- input -------------------------------------------------------------------------
 
 
@@ -456,6 +476,12 @@ class ClaimUpdateSerializer(serializers.Serializer):
     published = serializers.BooleanField(
         required=False,
         help_text="Publish (true) or unpublish (false) the claim's public page (editors).",
+    )
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="With `published: true`: publish even though the publish check found "
+        "items (a 409 lists them); the items confirmed go on the claim's timeline.",
     )
 
 

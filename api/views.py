@@ -10,7 +10,12 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -35,6 +40,17 @@ ERRORS = {
     404: OpenApiResponse(s.ErrorSerializer, description="No such object."),
 }
 CONFLICT = {409: OpenApiResponse(s.ConflictSerializer, description="Stale version.")}
+PUBLISH_CONFLICT = {
+    409: OpenApiResponse(
+        PolymorphicProxySerializer(
+            component_name="ClaimUpdateConflict",
+            serializers=[s.ConflictSerializer, s.PublishCheckSerializer],
+            resource_type_field_name=None,
+        ),
+        description="Stale version (`current_version`), or the publish check found items "
+        "(`publish_check`) and `confirm` was not sent: nothing was changed.",
+    )
+}
 
 
 class Pagination(LimitOffsetPagination):
@@ -150,11 +166,15 @@ class ClaimDetailView(ServiceView):
 
     @extend_schema(
         request=s.ClaimUpdateSerializer,
-        responses={200: s.ClaimDetailSerializer, **ERRORS, **CONFLICT},
+        responses={200: s.ClaimDetailSerializer, **ERRORS, **PUBLISH_CONFLICT},
         description=(
             "Change the statement, context, tags or dates. Send the `version` you read. "
             '`"published": true` publishes the claim\'s public page (editors; a decided '
-            "claim only), `false` takes it down."
+            "claim only), `false` takes it down. When the publish check finds sources to "
+            "look at (evidence to review, a supporting or denying source changed since it "
+            "was judged, a source gone or unreachable, a source changed after the verdict), "
+            'the answer is 409 with them in `publish_check` and nothing changes; `"confirm": '
+            "true` publishes anyway and records the items on the timeline."
         ),
     )
     def patch(self, request, code):
@@ -162,6 +182,7 @@ class ClaimDetailView(ServiceView):
         data = self.parse(s.ClaimUpdateSerializer)
         version = data.pop("version")
         published = data.pop("published", None)
+        confirm = data.pop("confirm")
         # Dates left out stay as they are (the service takes None as "clear").
         data.setdefault("first_seen_at", claim.first_seen_at)
         data.setdefault("resolves_at", claim.resolves_at)
@@ -170,7 +191,9 @@ class ClaimDetailView(ServiceView):
                 claim=claim, expected_version=version, actor=request.user, **data
             )
             if published is True:
-                claim = publishing_services.claim_publish(claim=claim, actor=request.user)
+                claim = publishing_services.claim_publish(
+                    claim=claim, actor=request.user, confirm=confirm
+                )
             elif published is False:
                 claim = publishing_services.claim_unpublish(claim=claim, actor=request.user)
         return Response(_claim_detail(claim, request))

@@ -215,13 +215,32 @@ def claims_json(claims: QuerySet[Claim], base_url: str = "") -> list[dict]:
     ]
 
 
-def earliest_appearance(claim: Claim) -> Evidence | None:
-    """The first source that carried the claim: supporting or reporting it, not denying
-    it, by publication date where known, else when it was linked. Any source otherwise."""
-    evidence = claim.evidence.select_related("source", "judged_snapshot").order_by(
-        Coalesce("source__published_at", "added_at"), "id"
+def cited_in_order(claim: Claim) -> list[Evidence]:
+    """The claim's evidence with source and judged snapshot, by publication date where
+    known, else when it was linked: one query."""
+    return list(
+        claim.evidence.select_related("source", "judged_snapshot")
+        .defer("judged_snapshot__text")
+        .order_by(Coalesce("source__published_at", "added_at"), "id")
     )
-    return evidence.exclude(stance=Evidence.Stance.DENIES).first() or evidence.first()
+
+
+def earliest_appearance(evidence: list[Evidence]) -> Evidence | None:
+    """The first source that carried the claim (of `cited_in_order`): supporting or
+    reporting it, not denying it. Any source otherwise."""
+    carried = [ev for ev in evidence if ev.stance != Evidence.Stance.DENIES]
+    return (carried or evidence or [None])[0]
+
+
+def _work(evidence: Evidence) -> dict:
+    """A source as a schema.org CreativeWork, with the headline its stance was given for,
+    not today's (the source may have changed to say the opposite since)."""
+    work = {"@type": "CreativeWork", "url": evidence.source.url}
+    if evidence.title_when_linked:
+        work["headline"] = evidence.title_when_linked
+    published = evidence.source.published_at or evidence.added_at
+    work["datePublished"] = published.date().isoformat()
+    return work
 
 
 def short_statement(statement: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
@@ -242,28 +261,28 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
     `itemReviewed.author`, and the review's author is the publisher named by SITE_NAME
     at SITE_URL.
     Its `url` is the public page once the claim is published (readers and aggregators
-    can open it), else the desk's claim page.
+    can open it), else the desk's claim page. `appearance` lists every source that
+    carried the claim and `citation` every source cited, each with the headline its
+    stance was given for.
     """
     if not claim.has_verdict or claim.status not in RATING:
         return None
     item = {"@type": "Claim", "text": claim.statement}
     if claim.claimant:
         item["author"] = {"@type": "Organization", "name": claim.claimant}
-    first = earliest_appearance(claim)
+    evidence = cited_in_order(claim)
+    first = earliest_appearance(evidence)
     if claim.first_seen_at:
         item["datePublished"] = claim.first_seen_at.date().isoformat()
     if first is not None:
-        appearance = {"@type": "CreativeWork", "url": first.source.url}
-        # The headline the stance was given for, not today's (the source may have changed
-        # to say the opposite since).
-        if first.title_when_linked:
-            appearance["headline"] = first.title_when_linked
-        published = first.source.published_at or first.added_at
-        appearance["datePublished"] = published.date().isoformat()
+        appearance = _work(first)
         item["firstAppearance"] = appearance
-        item["appearance"] = [appearance]
+        # Every source that carried the claim, the first first; a denial is no appearance.
+        item["appearance"] = [appearance] + [
+            _work(ev) for ev in evidence if ev is not first and ev.stance != Evidence.Stance.DENIES
+        ]
         item.setdefault("datePublished", appearance["datePublished"])
-    return {
+    review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": public_url(claim, base_url) if claim.published_at else claim.site_url(base_url),
@@ -283,3 +302,7 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
         },
         "itemReviewed": item,
     }
+    if evidence:
+        # Every source the desk cites, whatever its stance, as it was judged.
+        review["citation"] = [_work(ev) for ev in evidence]
+    return review

@@ -13,6 +13,9 @@ What is private, by choice:
 - evidence notes (always internal) and quotes marked internal (`Evidence.quote_internal`);
 - comments and every timeline event except verdict changes, the correction history;
 - monitoring state of sources (HTTP status, hashes, check times) and outlet grades.
+
+Each source shows with the headline its stance was given for (Evidence.judged_snapshot),
+and, when it changed since, its headline now as "updated since" (docs/public.md).
 """
 
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from claims.models import Claim, ClaimEvent, Evidence
+from claims.selectors import with_snapshots
 
 from . import exports
 
@@ -63,12 +67,16 @@ STATUS_LABELS = dict(Claim.Status.choices)
 class PublicSource:
     stance: str
     url: str
+    # The headline the stance was given for (the judged snapshot's), not today's.
     headline: str
     outlet: str
     domain: str
     # When the source was published, else when the desk linked it.
     date: datetime
     quote: str
+    # The source's headline now, when it changed since it was judged: "updated since".
+    updated_headline: str = ""
+    updated: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,12 +137,16 @@ def moved_to(code) -> Claim | None:
 
 
 def _source(evidence: Evidence) -> PublicSource:
+    """Evidence loaded with claims.selectors.with_snapshots."""
     source = evidence.source
     outlet = source.outlet
+    updated = evidence.changed_since_judged
     return PublicSource(
         stance=evidence.stance,
         url=source.url,
-        headline=source.title,
+        headline=evidence.title_when_linked,
+        updated=updated,
+        updated_headline=(evidence.current_title or source.title) if updated else "",
         outlet=outlet.name if outlet else "",
         domain=outlet.domain if outlet else "",
         date=source.published_at or evidence.added_at,
@@ -157,7 +169,11 @@ def _change(event: ClaimEvent) -> VerdictChange:
 
 def public_claim(claim: Claim, base_url: str) -> PublicClaim:
     """The public record of a published claim: four queries (with the ClaimReview)."""
-    evidence = list(claim.evidence.select_related("source__outlet").order_by("added_at", "id"))
+    evidence = list(
+        with_snapshots(claim.evidence.select_related("source__outlet"))
+        .defer("judged_snapshot__text")
+        .order_by("added_at", "id")
+    )
     sources = [_source(ev) for ev in evidence]
     # Origins: the first source that carried the claim (not one denying it), by its date.
     carried = [s for s in sources if s.stance != Evidence.Stance.DENIES] or sources

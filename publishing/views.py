@@ -3,7 +3,9 @@
 - claims out: CSV and JSON exports (filtered like the list), ClaimReview JSON-LD and Atom
   feeds; signed-in users or an API token (claimwatch.tokens.session_or_token) may read
   them; the claim's evidence bundle (WACZ, publishing.bundle);
-- publish and unpublish (editors): plain forms back to the claim page.
+- publish and unpublish (editors): forms back to the claim page. A publish the publish
+  check stops (publishing.selectors) answers with the items and a "Publish anyway" form:
+  the claim page's panel for htmx, a page of its own without JavaScript (409).
 """
 
 import tempfile
@@ -12,8 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from claims import selectors
 from claims.forms import ClaimFilterForm
@@ -95,11 +98,23 @@ def _refused(request, error: ValidationError) -> None:
 @require_POST
 def publish(request, claim):
     try:
-        services.claim_publish(claim=claim, actor=request.user)
+        services.claim_publish(
+            claim=claim,
+            actor=request.user,
+            confirm=request.POST.get("confirm") == "1",
+            confirmed=request.POST.get("confirmed", "")[:64],
+        )
+    except services.PublishUnconfirmed as check:
+        context = {"claim": claim, "check": check}
+        if request.htmx:
+            return render(request, "publishing/claim_parts.html#publishing", context)
+        return render(request, "publishing/publish_check.html", context, status=409)
     except ValidationError as error:
         _refused(request, error)
     else:
         messages.success(request, "Published: anyone can read its public page now.")
+    if request.htmx:
+        return HttpResponseClientRedirect(claim.get_absolute_url())
     return redirect(claim)
 
 

@@ -47,6 +47,13 @@ def test_an_editor_publishes_the_sco_claim_and_a_reader_sees_it(
     expect(desk.locator("#desk .assignee")).to_contain_text("analyst, due 27 Jun 2025")
     expect(desk.locator("header.site .count-pill")).to_have_text("0")  # the editor's own
     desk.locator("#publishing").get_by_role("button", name="Publish").click()
+    # The demo's Anadolu report rewrote its headline after it was linked: the publish
+    # check lists it and asks (issue 19 item 4).
+    listed = desk.locator("#publishing .check-item").first
+    expect(listed).to_contain_text("Pakistan and India defence chiefs may meet")
+    expect(listed).to_contain_text("Needs review")
+    assert Claim.objects.get(pk=claim.pk).published_at is None
+    desk.locator("#publishing").get_by_role("button", name="Publish anyway").click()
     expect(desk.locator("#publishing .badge.published")).to_be_visible()
     expect(desk.locator("#timeline .event.kind-published")).to_have_count(1)
 

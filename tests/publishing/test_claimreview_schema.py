@@ -39,6 +39,7 @@ PROPERTIES = {
     "headline": ({"CreativeWork"}, {"Text"}),
     "appearance": ({"Claim"}, {"CreativeWork"}),
     "firstAppearance": ({"Claim"}, {"CreativeWork"}),
+    "citation": ({"CreativeWork"}, {"CreativeWork", "Text"}),
     "ratingValue": ({"Rating"}, {"Number", "Text"}),
     "bestRating": ({"Rating"}, {"Number", "Text"}),
     "worstRating": ({"Rating"}, {"Number", "Text"}),
