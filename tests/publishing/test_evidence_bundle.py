@@ -123,22 +123,37 @@ def test_it_downloads_a_bundle_that_verifies_and_replays(analyst_client, checked
     assert changed["payload"]["capture"]
 
 
-def test_it_verifies_offline_without_a_database(analyst_client, checked_claim, tmp_path):
+def test_it_verifies_offline_without_a_database_or_a_secret_key(
+    analyst_client, checked_claim, tmp_path
+):
     path = download(analyst_client, checked_claim, tmp_path)
     env = {
         "PATH": "/usr/bin:/bin",
-        "SECRET_KEY": "x" * 50,
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "CLAIMWATCH_VAR_DIR": str(tmp_path / "var"),
     }
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "verify_bundle", str(path)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+
+    done = run("verify_bundle", str(path))
     assert done.returncode == 0, done.stderr
     assert "Verified" in done.stdout
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x10
+    path.write_bytes(bytes(data))
+    done = run("verify_bundle", str(path))
+    assert done.returncode == 1
+    assert "Broken: " in done.stderr and "Traceback" not in done.stderr
+    # Only that command starts without a key: the others still refuse to.
+    done = run("check")
+    assert done.returncode != 0 and "SECRET_KEY is not set" in done.stderr
 
 
 def test_it_names_the_first_break_of_an_altered_bundle(analyst_client, checked_claim, tmp_path):
