@@ -113,7 +113,8 @@ class Break:
 def captures_named(payload: dict | None) -> list[str]:
     """The captures an event's payload names, so its hash binds them: a source change's
     own (`capture`) and the snapshot a stance was judged on (`judged_snapshot.capture`)."""
-    payload = payload or {}
+    if not isinstance(payload, dict):
+        return []
     judged = payload.get("judged_snapshot")
     named = [payload.get("capture"), judged.get("capture") if isinstance(judged, dict) else None]
     return [sha for sha in named if sha and isinstance(sha, str)]

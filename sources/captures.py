@@ -16,6 +16,10 @@
    `ab/cd/<sha256>.warc.gz`.
 4. Record a `Capture` row: hash, size, URL, status, the body's hash.
 
+`capture_page` keeps a page the app was given rather than fetched (the demo's seeded
+snapshots) the same way, as a 200 exchange whose `X-Claimwatch-Not-Fetched` header says
+where it came from.
+
 `capture_load` reads a capture back (a revisit's body from the capture it refers to),
 checking every hash on the way; `capture_verify` re-hashes the stored file;
 `captures_prune` keeps the storage under a limit without breaking the record.
@@ -172,6 +176,27 @@ def capture_store(*, source: Source, result: FetchResult, fetched_at: datetime) 
             raise CaptureStoreFailed(exc.errno, f"capture not stored: {exc}") from exc
     capture.save(force_insert=True)
     return capture
+
+
+def capture_page(*, source: Source, html: str, at: datetime, origin: str) -> Capture:
+    """A capture of `html` as the page at `source.url` at `at`, which was not fetched:
+    `origin` says where it came from, in a response header replay tools show."""
+    body = html.encode()
+    result = FetchResult(
+        url=source.url,
+        status=200,
+        content_type="text/html",
+        text=html,
+        body_hash=hashlib.sha256(body).hexdigest(),
+        body_bytes=len(body),
+        body=body,
+        headers=[
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("X-Claimwatch-Not-Fetched", origin),
+        ],
+        reason="OK",
+    )
+    return capture_store(source=source, result=result, fetched_at=at)
 
 
 def read_bytes(capture: Capture) -> bytes:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from claimwatch import perms
 
+from .captures import capture_page
 from .changes import Extracted
 from .fetch import FetchBlocked, check_url
 from .models import (
@@ -197,12 +198,24 @@ def source_get_or_create(
 
 
 @transaction.atomic
+@transaction.atomic
 def snapshot_record(
-    *, source: Source, extracted: Extracted, outlet: Outlet | None = None, at: datetime
+    *,
+    source: Source,
+    extracted: Extracted,
+    outlet: Outlet | None = None,
+    at: datetime,
+    page: str = "",
+    page_origin: str = "",
 ) -> Snapshot:
     """Store what a source said at `at` as its first snapshot, without fetching it (the demo
     retells June 2025): the next check compares the live page with it. The outlet may be
-    named, for a page that stands in for another outlet's article."""
+    named, for a page that stands in for another outlet's article. `page` is the page's
+    HTML the snapshot was read from: it is kept as the snapshot's capture, marked as not
+    fetched (`page_origin` says by whom), so the record holds a capture of every source."""
+    capture = None
+    if page:
+        capture = capture_page(source=source, html=page, at=at, origin=page_origin)
     snapshot = Snapshot.objects.create(
         source=source,
         created_at=at,
@@ -210,6 +223,8 @@ def snapshot_record(
         text=extracted.text,
         content_hash=extracted.content_hash,
         change_kind=Snapshot.ChangeKind.FIRST,
+        capture=capture,
+        capture_sha256=capture.sha256 if capture else "",
     )
     Source.objects.filter(pk=source.pk).update(
         content_hash=extracted.content_hash,

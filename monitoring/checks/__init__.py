@@ -3,15 +3,19 @@
 The worker (monitoring.tasks.check_sources), the operator's command (check_source) and
 "Refresh now" all come here. One batch:
 
-1. Load the sources and, in the same query, whether the claims citing them are closed.
+1. Load the sources and, in the same query, whether the claims citing them are closed and
+   whether a source still needs a capture (none since its evidence was last linked).
 2. Fetch them in one event loop through the guard (`fetching`, over sources.fetch), with
-   conditional headers, at most K at once per host and a gap between requests (hostlimits).
+   conditional headers (none for a source that needs a capture: a 304 has no body), at
+   most K at once per host and a gap between requests (hostlimits).
 3. Decide per source (`decide`, pure): outcome, new state, next check, and for a change the
    snapshot and timeline events. Text is extracted only when the body is new.
 4. Write (`write`): one bulk insert of check attempts, one bulk update of the sources whose state
    did not change, and for each change a conditional update (`filter(pk, content_hash,
    state).update(...)`): zero rows means another run of the same check already wrote it,
-   so a redelivered message writes no second snapshot or event.
+   so a redelivered message writes no second snapshot or event. A page that did not
+   change is captured only when its source needs a capture, so every linked source is
+   captured at least once and an unchanged page is not stored again at every check.
 5. Return the transient failures (timeouts, connection errors, 5xx) for a retry.
 """
 
@@ -22,11 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from claims.models import Claim
-from sources.models import Source
+from sources.models import Capture, Source
 
 from .. import schedule
 from .decide import Decision, decide
@@ -38,18 +42,26 @@ LEASE = schedule.LEASE
 
 def load_batch(source_ids: list[int]) -> list[Source]:
     """The sources with `claims_closed_at`: when the last citing claim got its verdict,
-    or None while any citing claim is open (or none cites it)."""
+    or None while any citing claim is open (or none cites it); and `needs_capture`: the
+    source has no capture, or none since its evidence was last linked."""
     open_claims = Count("evidence", filter=Q(evidence__claim__status=Claim.Status.UNVERIFIED))
+    # Capture's FK index on source_id finds a source's few captures.
+    last_capture = Capture.objects.filter(source=OuterRef("pk")).order_by("-fetched_at")
     sources = list(
         Source.objects.filter(pk__in=source_ids).annotate(
             cited=Count("evidence"),
             open_claims=open_claims,
             last_verdict_at=Max("evidence__claim__verdict_at"),
+            last_linked_at=Max("evidence__added_at"),
+            last_capture_at=Subquery(last_capture.values("fetched_at")[:1]),
         )
     )
     for source in sources:
         closed = source.cited and not source.open_claims
         source.claims_closed_at = source.last_verdict_at if closed else None
+        source.needs_capture = source.last_capture_at is None or (
+            source.last_linked_at is not None and source.last_capture_at < source.last_linked_at
+        )
     return sources
 
 

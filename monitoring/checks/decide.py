@@ -50,6 +50,9 @@ class Decision:
     events: list[tuple[str, dict]] = field(default_factory=list)
     previous_snapshot: Snapshot | None = None
     result: fetch.FetchResult | None = None  # the exchange, captured with a snapshot
+    # The page did not change, but its source has no capture since it was last linked
+    # (Source.needs_capture, set by load_batch): the exchange is captured all the same.
+    capture_unchanged: bool = False
     # How the page was read when it was not plain (CheckAttempt.notes).
     notes: list[str] = field(default_factory=list)
 
@@ -118,6 +121,13 @@ def decide(
         d.http_status = result.status
         _content(source, result, d, rendered=fetched.rendered)
 
+    d.capture_unchanged = (
+        d.snapshot is None
+        and error is None
+        and result.body is not None
+        and 200 <= result.status < 300
+        and getattr(source, "needs_capture", False)
+    )
     if d.failed:
         if d.retry and attempt < settings.MONITOR_RETRIES:
             return d  # retried soon; the failure counts when the last try fails

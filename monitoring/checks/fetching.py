@@ -66,8 +66,13 @@ async def fetch_many(
         started_at = timezone.now()
         t0 = time.monotonic()
         # A rendered page's shell may stay byte for byte the same while its text changes:
-        # it is asked for in full every time.
-        conditional = bool(source.content_hash) and not source.render
+        # it is asked for in full every time; so is a page still to be captured (a 304
+        # has no body to keep).
+        conditional = (
+            bool(source.content_hash)
+            and not source.render
+            and not getattr(source, "needs_capture", False)
+        )
         try:
             result = await fetch.fetch_async(
                 source.url,

@@ -36,6 +36,9 @@ def write(decisions: list[Decision], *, now: datetime) -> None:
     )
     plain = [d for d in decisions if not d.transition]
     _bulk_update(plain)
+    for d in plain:
+        if d.capture_unchanged:
+            captures.capture_store(source=d.source, result=d.result, fetched_at=d.started_at)
     for d in decisions:
         if d.transition:
             _write_transition(d, now=now)
@@ -111,7 +114,7 @@ def _bulk_update(decisions: list[Decision]) -> None:
 def _write_transition(d: Decision, *, now: datetime) -> None:
     """Write a changed state, snapshot and events together, once. A snapshot is stored
     with the capture of its exchange (sources.captures), whose hash the snapshot and the
-    events keep.
+    events keep; so is an unchanged page whose source still needs a capture.
 
     The update is conditional on the content hash and state this check started from;
     if another run of the check got there first it matches no row and nothing is written.
@@ -135,9 +138,9 @@ def _write_transition(d: Decision, *, now: datetime) -> None:
             check_requested_at=None
         )
         snapshot = capture = None
+        if d.result is not None and (d.snapshot is not None or d.capture_unchanged):
+            capture = captures.capture_store(source=s, result=d.result, fetched_at=d.started_at)
         if d.snapshot is not None:
-            if d.result is not None:
-                capture = captures.capture_store(source=s, result=d.result, fetched_at=d.started_at)
             snapshot = Snapshot.objects.create(
                 source=s,
                 created_at=now,

@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 from claims import selectors
 from claims.models import Claim, ClaimEvent, Evidence
-from sources.models import Outlet, Source
+from sources.models import Outlet, Snapshot, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,14 @@ def test_it_groups_the_anadolu_and_trt_copies_as_one_origin(settings):
         "denies": 1,
         "neutral": 1,
     }
+
+
+def test_it_keeps_the_page_of_every_seeded_snapshot_as_its_capture(settings):
+    settings.DEMO_PASSWORD = ""
+    call_command("seed_demo")
+    seeded = list(Snapshot.objects.select_related("capture", "source"))
+    assert {s.source.outlet.domain for s in seeded} == {"aa.com.tr", "trtworld.com"}
+    for snapshot in seeded:
+        assert snapshot.capture.url == snapshot.source.url
+        assert snapshot.capture_sha256 == snapshot.capture.sha256
+        assert snapshot.capture.fetched_at == snapshot.created_at

@@ -1,4 +1,5 @@
-"""A check that stores a snapshot stores its capture; the record names its hash."""
+"""A check that stores a snapshot stores its capture; the record names its hash. Every
+linked source is captured at least once, even when its page never changes."""
 
 import io
 import subprocess
@@ -8,11 +9,14 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import services
 from claims.models import ClaimEvent
 from monitoring.checks import check_batch
 from monitoring.tasks import check_sources
+from sources import changes
 from sources.captures import CaptureStoreFailed
-from sources.models import Capture, Snapshot
+from sources.models import Capture, CheckAttempt, Snapshot
+from sources.services import snapshot_record
 
 from ..sites import article
 
@@ -56,6 +60,50 @@ def test_it_stores_nothing_for_an_unchanged_page(changed_source, site):
     before = Capture.objects.count()
     check_batch([changed_source.pk])  # 304: nothing new
     assert Capture.objects.count() == before
+
+
+def test_it_captures_an_unchanged_page_once_when_its_source_has_no_capture(
+    cited_source, site, capture_dir
+):
+    # A snapshot stored without a fetch (the demo, imports of what a page said): the first
+    # check finds the page unchanged, and still keeps the exchange.
+    page = article("Ministers to meet")
+    snapshot_record(
+        source=cited_source,
+        extracted=changes.extract(page, url=cited_source.url, content_type="text/html"),
+        at=timezone.now(),
+    )
+    check_batch([cited_source.pk])
+    assert Snapshot.objects.filter(source=cited_source).count() == 1  # nothing changed
+    capture = Capture.objects.get(source=cited_source)
+    assert capture.http_status == 200 and capture.url == cited_source.url
+    # The next check asks conditionally again (304: no body) and keeps nothing more.
+    check_batch([cited_source.pk])
+    check_batch([cited_source.pk])
+    assert Capture.objects.filter(source=cited_source).count() == 1
+    outcomes = list(
+        CheckAttempt.objects.filter(source=cited_source)
+        .order_by("started_at")
+        .values_list("outcome", flat=True)
+    )
+    assert outcomes == ["unchanged", "not_modified", "not_modified"]
+
+
+def test_it_captures_a_captured_source_again_once_after_a_new_link(
+    cited_source, site, capture_dir, analyst
+):
+    check_batch([cited_source.pk])  # the first snapshot, captured
+    check_batch([cited_source.pk])  # 304
+    assert Capture.objects.filter(source=cited_source).count() == 1
+    other = services.claim_create(statement="The meeting was called off.", actor=analyst)
+    services.evidence_add(claim=other, url=cited_source.url, stance="denies", actor=analyst)
+    check_batch([cited_source.pk])  # unchanged, but linked since its capture
+    check_batch([cited_source.pk])
+    kept = list(Capture.objects.filter(source=cited_source).order_by("fetched_at"))
+    assert len(kept) == 2
+    # The same body is not stored twice: the second capture is a revisit of the first.
+    assert kept[1].revisit_of == kept[0]
+    assert Snapshot.objects.filter(source=cited_source).count() == 1
 
 
 def test_verify_timeline_detects_an_altered_capture(changed_source, claim, capture_dir):

@@ -1,18 +1,26 @@
 """Issue 9, item 10: the local demo allows exactly its pages' address, and the seeded story
 cites those pages, so an offline demo shows live sources and a real headline change."""
 
+import html
+import json
+import subprocess
+import sys
 import threading
+import zipfile
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from claims.models import ClaimEvent, Evidence
+from claims.management.commands.seed_demo import MEETING
+from claims.models import Claim, ClaimEvent, Evidence
 from monitoring.checks import check_batch
-from sources import fetch
+from publishing import bundle
+from sources import captures, fetch
 from sources.management.commands.demo_pages import Pages, make_handler
-from sources.models import Source
+from sources.models import Capture, Source
 from sources.services import source_get_or_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,3 +62,47 @@ def test_it_runs_the_seeded_story_on_the_demo_pages(demo_pages, keep_groups):
     assert events.count() == anadolu.evidence.count() == 2  # both claims citing it hear it
     assert events[0].payload["after"]["title"].startswith("Pakistan says no meeting planned")
     assert Evidence.objects.filter(source=anadolu, needs_review=True).exists()
+
+
+def test_it_bundles_a_capture_of_every_source_the_demo_claim_cites(
+    demo_pages, keep_groups, settings, tmp_path
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "captures": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "captures")},
+        },
+    }
+    call_command("seed_demo", pages_url=f"http://{demo_pages}", verbosity=0)
+    meeting = Claim.objects.get(statement=MEETING)
+    cited = list(meeting.evidence.select_related("source", "judged_snapshot__capture"))
+    assert len(cited) == 4
+    # Before any check: each seeded snapshot keeps the page it was read from, marked so.
+    for ev in cited:
+        capture = ev.judged_snapshot.capture
+        loaded = captures.capture_load(capture)
+        assert html.escape(ev.judged_snapshot.title).encode() in loaded.body
+        assert "seed_demo" in loaded.header("X-Claimwatch-Not-Fetched")
+    check_batch(list(Source.objects.values_list("pk", flat=True)))
+    path = tmp_path / "demo.wacz"
+    with path.open("wb") as out:
+        bundle.build(meeting, out)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("wacz")), "validate", "-f", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
+    with zipfile.ZipFile(path) as wacz:
+        package = json.loads(wacz.read("datapackage.json"))
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()][1:]
+    rows = package["cited_sources"]
+    assert len(rows) == 4 and all(row["capture"] for row in rows)
+    # The judged (seeded) capture stands for each source, with the headline as linked.
+    assert {row["capture"] for row in rows} == {ev.judged_snapshot.capture.sha256 for ev in cited}
+    assert {row["title"] for row in rows} == {ev.judged_snapshot.title for ev in cited}
+    # Anadolu's rewritten page is in it too, under its new headline.
+    anadolu = Capture.objects.filter(source__url__contains="aa-defence-chiefs").latest("fetched_at")
+    titles = {page["id"]: page["title"] for page in pages}
+    assert titles[anadolu.sha256].startswith("Pakistan says no meeting planned")

@@ -176,6 +176,8 @@ WIRE_STORY = (
     "of China, Russia, and other nations. The two ministers are expected to attend the "
     "two-day forum, and contacts between the two delegations have not been ruled out."
 )
+# Each seeded snapshot keeps the page it was read from as its capture, marked as such.
+SEEDED = "seeded by manage.py seed_demo: the demo's retelling, not fetched"
 SNAPSHOTS = {
     "aa.com.tr": WIRE_STORY,
     "trtworld.com": WIRE_STORY.replace("diplomatic sources said", "according to Anadolu Agency"),
@@ -291,6 +293,8 @@ class Command(BaseCommand):
                 extracted=changes.extract(html, url=source.url, content_type="text/html"),
                 outlet=outlet,
                 at=at,
+                page=html,
+                page_origin=SEEDED,
             )
 
     def _users(self) -> str | None:
@@ -328,6 +332,8 @@ class Command(BaseCommand):
                     source=source,
                     extracted=changes.Extracted(source.title, text),
                     at=VERDICTS_AT - 6 * STEP,
+                    page=page_html(source.title, text),
+                    page_origin=SEEDED,
                 )
         demo = Source.objects.filter(
             outlet__domain__in=[domain for _, domain, *_ in OUTLETS],
