@@ -12,6 +12,8 @@ registers here in its AppConfig.ready():
   (the end of the claim's header), "after_verdict" (between the verdict and the evidence).
 - a `Scope` of the claim list and the review queue: a narrower set of claims chosen by
   `?<name>=on` ("My claims": the desk's assignments).
+- a `QueuePart` of the review queue: a panel rendered by `{% review_parts %}` after the
+  queue's own, with what `context(request, scope)` returns (the scope chosen, or None).
 
 What the core tells them in return are the signals of claims.signals.
 """
@@ -55,8 +57,17 @@ class Scope:
     time: Callable[[object], object] | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class QueuePart:
+    template: str  # "<file>#<partial>"
+    # Its context, read only when the review queue is rendered: (request, scope or None).
+    context: Callable[[HttpRequest, Scope | None], dict] = field(compare=False)
+    order: int = 0
+
+
 _parts: list[Part] = []
 _scopes: dict[str, Scope] = {}
+_queue_parts: list[QueuePart] = []
 
 
 def register_part(part: Part) -> None:
@@ -91,3 +102,13 @@ def scope_chosen(query: QueryDict) -> Scope | None:
         if query.get(scope.name) == "on":
             return scope
     return None
+
+
+def register_queue_part(part: QueuePart) -> None:
+    if part not in _queue_parts:
+        _queue_parts.append(part)
+        _queue_parts.sort(key=lambda p: p.order)
+
+
+def queue_parts() -> list[QueuePart]:
+    return list(_queue_parts)

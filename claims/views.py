@@ -45,6 +45,9 @@ PAGE_SIZE = 25
 TIMELINE_PAGE = 50
 # Sent with every htmx answer that changed a claim: the timeline reloads itself.
 CLAIM_CHANGED = "claim-changed"
+# Sent by another app's part that linked evidence (claims.hooks): the evidence panel, which
+# does not listen to CLAIM_CHANGED (it is the part its own writes send), reloads itself.
+EVIDENCE_CHANGED = "evidence-changed"
 
 
 def claim_view(*required: str, live: bool = True):

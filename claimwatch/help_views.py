@@ -15,6 +15,7 @@ GUIDES = {
     "fetch": "The outgoing-request guard",
     "evidence": "Captures, the tamper-evident record and evidence bundles",
     "origins": "Independent origins and outlet records",
+    "discovery": "Suggested sources: outlets' feeds, matching and stance",
 }
 
 

@@ -75,6 +75,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Demo users' password for seed_demo; generated and printed when unset.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
+# The demo pages' new article (manage.py demo_pages, docs/discovery.md "The demo") appears on
+# Hindustan Times' feed this many seconds after the page server starts.
+DEMO_NEW_ARTICLE_AFTER = envint("DEMO_NEW_ARTICLE_AFTER", "60")
 # Absolute links (mails, feeds, ClaimReview, the embed snippet). Without SITE_URL, the
 # address the local server listens on: bin/start's PORT.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (

@@ -11,10 +11,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # The claim pages, and under the same prefix the apps that work on claims: imports,
-    # the desk, publishing (each its own namespace; the paths are what users know).
+    # the desk, discovery, publishing (each its own namespace; the paths are what users know).
     path("claims/import/", include("intake.urls")),
     path("claims/token/", api_token, name="api_token"),
     path("claims/", include("desk.urls")),
+    path("claims/", include("discovery.urls")),
     path("claims/", include("publishing.urls")),
     path("claims/", include("claims.urls")),
     # Published claims, open to everyone (publishing.public_views).

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -44,6 +46,8 @@ class Suggestion(models.Model):
 
     State = SuggestionState
 
+    # Names the suggestion in the Link and Dismiss URLs of the claim page.
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     claim = models.ForeignKey(Claim, models.CASCADE, related_name="suggestions")
     article = models.ForeignKey(Article, models.CASCADE, related_name="suggestions")
     score = models.FloatField()

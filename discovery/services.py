@@ -54,12 +54,19 @@ def articles_record(*, feed: Feed, items: list[Item], now: datetime | None = Non
 def suggestions_make(*, articles: list[Article], now: datetime | None = None) -> list[Suggestion]:
     """Match each article against the open claims (discovery.matching) and keep each match
     above the threshold as an open suggestion. A (claim, article) pair already suggested,
-    dismissed or linked is left as it is."""
+    dismissed or linked is left as it is, and an article the claim already cites (linked
+    by hand) is not suggested for it."""
     if not articles:
         return []
     now = now or timezone.now()
     claims = open_claims(now=now)
     found = match_many([(a.title, a.summary) for a in articles], claims=claims)
+    cited = set(
+        Evidence.objects.filter(
+            claim_id__in={f.claim_id for matches in found for f in matches},
+            source__url__in=[a.url for a in articles],
+        ).values_list("claim_id", "source__url")
+    )
     made = [
         Suggestion(
             claim_id=f.claim_id,
@@ -72,6 +79,7 @@ def suggestions_make(*, articles: list[Article], now: datetime | None = None) ->
         )
         for article, matches in zip(articles, found, strict=True)
         for f in matches
+        if (f.claim_id, article.url) not in cited
     ]
     Suggestion.objects.bulk_create(made, ignore_conflicts=True)
     return made

@@ -5,9 +5,17 @@
 them instead of the real outlets' addresses, so the demo works with no internet: each
 page stands in for the article it imitates, under that outlet. The Anadolu page already
 carries its rewritten headline: the first check finds the change, as monitoring would have.
+
+The server also publishes Hindustan Times' feed (FEED_PATH, an RSS 2.0 feed that seed_demo
+registers for the outlet). DEMO_NEW_ARTICLE_AFTER seconds after the server starts, a new
+article (NEW_ARTICLE) appears on it: beat polls the feed, and discovery suggests it as a
+source of the meeting claim, with "denies" pre-selected (docs/discovery.md, "The demo").
 """
 
 import html
+from datetime import datetime
+from email.utils import format_datetime
+from xml.etree import ElementTree as ET
 
 # slug -> the outlet's domain, the real article it imitates, headline when linked, text.
 ARTICLES = {
@@ -118,3 +126,46 @@ def page_html(title: str, text: str) -> str:
         f"<title>{html.escape(title)} | Demo News</title></head><body>"
         f"<article><h1>{html.escape(title)}</h1>{paragraphs}</article></body></html>"
     )
+
+
+FEED_OUTLET = "hindustantimes.com"
+FEED_PATH = "/feeds/hindustantimes.xml"
+# The Indian report that arrives while the demo runs. Its lead says how it stands on the
+# meeting: the stance model reads a headline and its lead, and attribution alone ("officials
+# say") would pull the headline to neutral.
+NEW_ARTICLE_SLUG = "ht-singh-to-skip-bilateral"
+NEW_ARTICLE = {
+    "outlet": FEED_OUTLET,
+    "title": "Singh to skip bilateral with Asif at Qingdao, officials say",
+    "summary": (
+        "No bilateral meeting with Pakistan's Khawaja Asif is planned, defence ministry "
+        "officials said on Wednesday, dismissing Turkish media reports of a face-to-face "
+        "meeting."
+    ),
+    "text": (
+        "No bilateral meeting with Pakistan's Khawaja Asif is planned, defence ministry "
+        "officials said on Wednesday, dismissing Turkish media reports of a face-to-face "
+        "meeting.\n\n"
+        "Defence Minister Rajnath Singh will hold talks with the defence ministers of China "
+        "and Russia on the sidelines of the SCO meeting in Qingdao, the officials said."
+    ),
+}
+
+
+def feed_rss(base_url: str, items: list[tuple[str, dict, datetime]]) -> bytes:
+    """Hindustan Times' demo feed: RSS 2.0 with these (slug, article, published) items,
+    newest first, links under `base_url` (the page server's own address)."""
+    rss = ET.Element("rss", version="2.0")
+    channel = ET.SubElement(rss, "channel")
+    ET.SubElement(channel, "title").text = "Hindustan Times: India news (demo)"
+    ET.SubElement(channel, "link").text = f"{base_url}/"
+    ET.SubElement(channel, "description").text = "The demo pages' feed of the outlet."
+    for slug, article, published in sorted(items, key=lambda item: item[2], reverse=True):
+        item = ET.SubElement(channel, "item")
+        ET.SubElement(item, "title").text = article["title"]
+        ET.SubElement(item, "link").text = f"{base_url}/{slug}"
+        ET.SubElement(item, "guid", isPermaLink="true").text = f"{base_url}/{slug}"
+        ET.SubElement(item, "pubDate").text = format_datetime(published)
+        lead = article.get("summary") or article["text"].split("\n\n")[0]
+        ET.SubElement(item, "description").text = lead
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True)

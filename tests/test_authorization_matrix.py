@@ -184,6 +184,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # An outlet's feeds (issue 21): editors add them.
     ("sources:outlet_feed_add", "GET"): ("L", 403, 405, 405),
     ("sources:outlet_feed_add", "POST"): ("L", 403, 403, 422),
+    # Suggested sources (issue 21): analysts and editors link and dismiss them.
+    ("discovery:suggestion_link", "GET"): ("L", 403, 405, 405),
+    ("discovery:suggestion_link", "POST"): ("L", 403, 404, 404),
+    ("discovery:suggestion_dismiss", "GET"): ("L", 403, 405, 405),
+    ("discovery:suggestion_dismiss", "POST"): ("L", 403, 404, 404),
     ("sources:outlet_list", "GET"): ("L", 403, 200, 200),
     ("sources:outlet_list", "POST"): ("L", 403, 405, 405),
     ("sources:refresh", "GET"): ("L", 405, 405, 405),
@@ -286,6 +291,8 @@ def kwargs_for(pattern: str, claim: Claim, source: Source) -> dict:
         kwargs["token"] = "0" * 32
     if "<uuid:job_id>" in pattern:
         kwargs["job_id"] = uuid.UUID(int=1)  # no such import job: 404 for whoever may ask
+    if "<uuid:suggestion_code>" in pattern:
+        kwargs["suggestion_code"] = uuid.UUID(int=1)  # no such suggestion: 404 for whoever may
     if "<str:sha256>" in pattern:
         kwargs["sha256"] = "0" * 64  # no such capture: 404 for whoever may ask
     if "<slug:name>" in pattern:

@@ -90,3 +90,17 @@ def claim_parts(context, slot: str) -> str:
             rendered.append(template.render(context))
     # Rendered by templates, which escaped every value they printed.
     return mark_safe("".join(rendered))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def review_parts(context) -> str:
+    """The panels other apps add to the review queue (claims.hooks.QueuePart), each rendered
+    by its own template with the page's context and the part's own."""
+    request, scope = context["request"], context.get("scope")
+    rendered = []
+    for part in hooks.queue_parts():
+        template = context.template.engine.get_template(part.template)
+        with context.push(part.context(request, scope)):
+            rendered.append(template.render(context))
+    # Rendered by templates, which escaped every value they printed.
+    return mark_safe("".join(rendered))  # noqa: S308

@@ -1,43 +1,65 @@
 """Issue 9, item 10: the local demo allows exactly its pages' address, and the seeded story
-cites those pages, so an offline demo shows live sources and a real headline change."""
+cites those pages, so an offline demo shows live sources and a real headline change.
+Issue 21, item 6: the pages' feed brings a new report, suggested for the meeting claim."""
 
 import html
 import json
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 import zipfile
+from datetime import timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from claims.management.commands.seed_demo import MEETING
 from claims.models import Claim, ClaimEvent, Evidence
+from discovery import polling
+from discovery.models import Article, Suggestion
 from monitoring.checks import check_batch
 from publishing import bundle
 from sources import captures, fetch
+from sources.demo import FEED_OUTLET, FEED_PATH, NEW_ARTICLE, NEW_ARTICLE_SLUG
 from sources.management.commands.demo_pages import Pages, make_handler
-from sources.models import Capture, Source
+from sources.models import Capture, Feed, Source
 from sources.services import source_get_or_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def demo_pages(tmp_path, settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(Pages(tmp_path / "pages")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    address = f"127.0.0.1:{server.server_address[1]}"
-    settings.FETCH_ALLOW_PRIVATE = False
-    settings.FETCH_ALLOW_HOSTS = frozenset({address})
-    settings.MONITOR_HOST_GAP_MS = 0
-    yield address
-    server.shutdown()
-    server.server_close()
+def serve_demo_pages(tmp_path, settings):
+    """serve(new_article_after=seconds) -> the address of a demo page server (as bin/start
+    runs it, with only that address allowed through the guard)."""
+    servers = []
+
+    def serve(new_article_after: float = 0.0) -> str:
+        handler = make_handler(Pages(tmp_path / "pages"), new_article_after=new_article_after)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        address = f"127.0.0.1:{server.server_address[1]}"
+        settings.FETCH_ALLOW_PRIVATE = False
+        settings.FETCH_ALLOW_HOSTS = frozenset({address})
+        settings.MONITOR_HOST_GAP_MS = 0
+        return address
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def demo_pages(serve_demo_pages):
+    return serve_demo_pages()
 
 
 def test_it_allows_exactly_the_demo_pages_address(demo_pages):
@@ -106,3 +128,45 @@ def test_it_bundles_a_capture_of_every_source_the_demo_claim_cites(
     anadolu = Capture.objects.filter(source__url__contains="aa-defence-chiefs").latest("fetched_at")
     titles = {page["id"]: page["title"] for page in pages}
     assert titles[anadolu.sha256].startswith("Pakistan says no meeting planned")
+
+
+def feed_poll() -> None:
+    """What beat does for the registered feed: lease it, poll it."""
+    feed = Feed.objects.get()
+    assert polling.feeds_claim_due(now=timezone.now() + timedelta(hours=1)) == [feed.pk]
+    polling.poll_batch([feed.pk])
+
+
+def test_it_suggests_the_new_demo_article_for_the_meeting_claim(
+    serve_demo_pages, keep_groups, settings
+):
+    """Issue 21, item 6: the story's feed gets a new Indian report, which becomes a suggested
+    source of the meeting claim with "denies" pre-selected."""
+    settings.DISCOVERY_OPEN_DAYS = 3650  # bin/start: the demo's June 2025 verdicts stay open
+    address = serve_demo_pages(new_article_after=0)
+    call_command("seed_demo", pages_url=f"http://{address}", verbosity=0)
+    feed = Feed.objects.get()
+    assert feed.url == f"http://{address}{FEED_PATH}" and feed.outlet.domain == FEED_OUTLET
+    feed_poll()
+    article = Article.objects.get(title=NEW_ARTICLE["title"])
+    assert article.outlet.name == "Hindustan Times" and article.url == (
+        f"http://{address}/{NEW_ARTICLE_SLUG}"
+    )
+    meeting = Claim.objects.get(statement=MEETING)
+    suggestion = Suggestion.objects.get(claim=meeting, article=article)
+    assert suggestion.stance == "denies" and suggestion.stance_confidence > 0.5
+    assert {"asif", "singh", "qingdao"} <= {w.lower() for w in suggestion.why}
+    # Polled again: nothing new (a 304), nothing suggested twice.
+    feed_poll()
+    assert Article.objects.count() == 1 and Feed.objects.get().http_status == 304
+    assert Suggestion.objects.filter(claim=meeting).count() == 1
+
+
+def test_it_keeps_the_new_article_back_until_its_time(serve_demo_pages, keep_groups, settings):
+    settings.DISCOVERY_OPEN_DAYS = 3650
+    address = serve_demo_pages(new_article_after=3600)
+    call_command("seed_demo", pages_url=f"http://{address}", verbosity=0)
+    feed_poll()
+    assert Feed.objects.get().http_status == 200 and not Article.objects.exists()
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(f"http://{address}/{NEW_ARTICLE_SLUG}", timeout=5)  # noqa: S310

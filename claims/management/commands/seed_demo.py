@@ -3,7 +3,9 @@
 Idempotent: running it again adds nothing that is already there. With `--pages-url` (bin/start)
 the sources are the local demo pages (sources/demo.py) standing in for the outlets' articles,
 each with the snapshot it had when it was linked, so the demo works offline and its first
-checks find what changed since (the Anadolu headline).
+checks find what changed since (the Anadolu headline), and Hindustan Times' feed on those
+pages is registered for the outlet: a new article appears on it a minute after the pages
+start, and discovery suggests it as a source of the meeting claim.
 """
 
 import secrets
@@ -18,9 +20,14 @@ from django.db import transaction
 from claims import services
 from claims.models import Claim, ClaimEvent, Evidence
 from sources import changes, origins
-from sources.demo import ARTICLES, BY_REAL_URL, page_html
-from sources.models import Outlet, Source
-from sources.services import outlet_create, snapshot_record, source_fingerprint_store
+from sources.demo import ARTICLES, BY_REAL_URL, FEED_OUTLET, FEED_PATH, page_html
+from sources.models import Feed, Outlet, Source
+from sources.services import (
+    feed_add,
+    outlet_create,
+    snapshot_record,
+    source_fingerprint_store,
+)
 from sources.urlnorm import normalize_url
 
 OUTLETS = [
@@ -261,6 +268,8 @@ class Command(BaseCommand):
                 )
         if not self.pages_url:  # the demo pages tell this change to the first check
             self._story_events()
+        else:
+            self._feed()
         self._origins()
         # Each stance was given for the snapshot the story recorded for its source,
         # said on the timeline before the verdicts, as the story has it.
@@ -276,6 +285,13 @@ class Command(BaseCommand):
         )
         if password:
             self.stdout.write(f"Demo users analyst, editor and admin have the password: {password}")
+
+    def _feed(self) -> None:
+        """Hindustan Times' feed on the demo pages, polled by beat (discovery)."""
+        url = f"{self.pages_url}{FEED_PATH}"
+        if not Feed.objects.filter(url=normalize_url(url)).exists():
+            outlet = Outlet.objects.get(domain=FEED_OUTLET)
+            feed_add(outlet=outlet, url=url, kind=Feed.Kind.RSS, actor=None)
 
     def _local(self, url: str) -> tuple[str, str]:
         """The demo page standing in for `url` (and its slug), or `url` itself."""
