@@ -312,8 +312,9 @@ def test_it_answers_every_corrupted_bundle_with_broken_or_the_same_content(
     path = download(analyst_client, checked_claim, tmp_path)
     original = path.read_bytes()
     contents = read_bundle(path)["files"]
-    broken = 0
+    broken = tried = 0
     for what, data in corruptions(original):
+        tried += 1
         path.write_bytes(data)
         try:
             verify_bundle(path)
@@ -323,4 +324,5 @@ def test_it_answers_every_corrupted_bundle_with_broken_or_the_same_content(
         else:
             # Accepted: only bytes the ZIP does not check changed (times, attributes).
             assert read_bundle(path)["files"] == contents, what
-    assert broken > 8 * len(original) // 97  # most of them break it
+    # Most of them break it; the rest hit bytes of the ZIP that nothing reads.
+    assert broken >= 0.9 * tried, (broken, tried)
