@@ -9,7 +9,8 @@ article, found from the table in notices.toml.
    before a colon.
 2. Try the languages in order: the page's own, then English, then the others.
 3. In each language, retractions before corrections. A `label` wording counts only as
-   the opening of a paragraph among the first LABEL_HEAD or last LABEL_TAIL paragraphs
+   the opening of a paragraph among the first LABEL_HEAD or last LABEL_TAIL paragraphs of
+   LABEL_COUNTS_FROM characters or more (and the short ones around them)
    (where outlets put notices); a `self` wording (its subject is this article, story or
    report) counts anywhere; a `headline` wording only at the start of the headline.
    A verb alone ("the minister retracted the remark") never matches: no wording is a
@@ -37,6 +38,10 @@ KINDS = ("correction", "clarification", "update", "editors_note", "retraction")
 PLACES = ("label", "self", "headline", "ignore")
 LABEL_HEAD = 5
 LABEL_TAIL = 8
+# Paragraphs shorter than this (share buttons, bylines, a dateline on its own line) do not
+# use up the label window: "- Tweet", "- Share this" before the lead left a Reuters
+# correction label out of it.
+LABEL_COUNTS_FROM = 40
 SENTENCE_MAX = 300
 # A paragraph longer than this is article text, not a notice label (bounded work too).
 PARAGRAPH_MAX = 5000
@@ -151,6 +156,23 @@ def _volatile_free(paragraph: str) -> str:
     return " ".join(volatile.strip(fold(paragraph[:PARAGRAPH_MAX])).split())
 
 
+def _near_ends(paragraphs: list[str]) -> set[int]:
+    """Indexes of the first LABEL_HEAD and last LABEL_TAIL paragraphs of some length, and
+    of the short ones before and after them."""
+
+    def window(indexes, size: int) -> set[int]:
+        taken, counted = set(), 0
+        for index in indexes:
+            taken.add(index)
+            counted += len(paragraphs[index]) >= LABEL_COUNTS_FROM
+            if counted >= size:
+                break
+        return taken
+
+    count = len(paragraphs)
+    return window(range(count), LABEL_HEAD) | window(range(count - 1, -1, -1), LABEL_TAIL)
+
+
 def _sentence(paragraph: str, pattern: re.Pattern) -> str:
     """The sentence of `paragraph` that the pattern matched, as written."""
     for sentence in re.split(r"(?<=[.!?。！？۔।])\s+", paragraph):
@@ -165,9 +187,7 @@ def find_new(
     """The first notice in `title`/`text` that the earlier version did not have (steps 1-4)."""
     paragraphs = _paragraphs(text)
     folded = [fold(p[:PARAGRAPH_MAX]) for p in paragraphs]
-    near_ends = set(range(min(LABEL_HEAD, len(paragraphs)))) | set(
-        range(max(0, len(paragraphs) - LABEL_TAIL), len(paragraphs))
-    )
+    near_ends = _near_ends(paragraphs)
     title_now, title_then = fold(title), fold(before_title)
     seen: set[str] | None = None  # the old paragraphs, folded only if something matched
     table = rules()

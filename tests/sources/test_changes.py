@@ -119,3 +119,17 @@ def test_it_keeps_word_alignment_below_the_cap(monkeypatch):
         ("delete", "c"),
         ("insert", "y"),
     ]
+
+
+def test_it_finds_a_label_below_share_buttons_and_bylines():
+    # As a Reuters page reads once extracted: headline, dateline, share buttons, the lead.
+    top = "Bodies pulled from sea\nSURABAYA, Indonesia\n- Tweet\n- Link this\n- Share this\n"
+    lead = "\n".join(f"Paragraph {n} of the article, long enough to be text." for n in range(20))
+    before = Extracted("T", top + lead)
+    after = Extracted("T", top + "Correction: 3 December 2026.\n" + lead)
+    kind, notice = classify(before, after)
+    assert kind == changes.CORRECTION and notice.sentence.startswith("Correction:")
+    # Deep in the article the same words are an edit, not a notice label.
+    middle = lead.split("\n")
+    deep = Extracted("T", top + "\n".join(middle[:7] + ["Correction: none."] + middle[7:]))
+    assert classify(before, deep)[0] == changes.EDITED
