@@ -2,14 +2,13 @@
 
 - claims out: CSV and JSON exports (filtered like the list), ClaimReview JSON-LD and Atom
   feeds; signed-in users or an API token (claimwatch.tokens.session_or_token) may read
-  them; the claim's evidence bundle (WACZ, publishing.bundle);
+  them, and the claim's evidence bundle (WACZ, publishing.bundle) alike;
 - publish and unpublish (editors): plain forms back to the claim page.
 """
 
 import tempfile
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -67,7 +66,7 @@ verdict_feed = session_or_token(feeds.VerdictFeed())
 source_feed = session_or_token(feeds.SourceFeed())
 
 
-@permission_required(perms.VIEW_CLAIM, raise_exception=True)
+@session_or_token
 @require_GET
 def evidence_bundle(request, code):
     claim = selectors.claim_or_404(code)

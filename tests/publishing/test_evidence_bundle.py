@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 from warcio.archiveiterator import ArchiveIterator
 
 from claims import services
@@ -160,3 +161,19 @@ def test_it_detects_an_altered_capture_in_the_bundle(analyst_client, checked_cla
 def test_it_refuses_outsiders(client, outsider, claim):
     client.force_login(outsider)
     assert client.get(reverse("publishing:evidence_bundle", args=[claim.code])).status_code == 403
+
+
+def test_it_sends_the_bundle_to_an_api_token_as_exports_do(client, analyst, outsider, claim):
+    """Scripts that fetch exports and feeds with a token fetch the bundle the same way."""
+    url = reverse("publishing:evidence_bundle", args=[claim.code])
+    refused = client.get(url)
+    assert refused.status_code == 401
+    assert refused["WWW-Authenticate"] == 'Token realm="Claimwatch"'
+    token = Token.objects.create(user=analyst)
+    response = client.get(url, headers={"Authorization": f"Token {token.key}"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/wacz"
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    outsider_token = Token.objects.create(user=outsider)
+    headers = {"Authorization": f"Token {outsider_token.key}"}
+    assert client.get(url, headers=headers).status_code == 403
