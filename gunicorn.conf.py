@@ -21,6 +21,9 @@ threads = 1
 timeout = 30
 graceful_timeout = 20
 keepalive = 2
+# The longest request line gunicorn takes (4,094 by default): an API list query with every
+# filter at its longest, in 4-byte characters percent-encoded, needs about 6,300 bytes.
+limit_request_line = 8190
 # Recycle workers now and then (bounded memory), not all at once.
 max_requests = 5000
 max_requests_jitter = 500

@@ -2,6 +2,7 @@
 input serializers only parse: every write goes through the services (claims, sources,
 monitoring, publishing)."""
 
+from django.http import QueryDict
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -34,6 +35,7 @@ from desk.selectors import claim_assignments
 from publishing import selectors as publish_selectors
 from publishing.exports import evidence_snapshots, public_path
 from sources.models import TITLE_MAX, URL_MAX, Outlet, Snapshot, Source
+from sources.urlnorm import HOST_NAME_INPUT, as_uri
 
 # ---- output ----------------------------------------------------------------------
 
@@ -84,8 +86,16 @@ class OutletDetailSerializer(OutletSerializer):
         ]
 
 
+class UriField(serializers.URLField):
+    """A stored URL as the URI the schema promises (sources.urlnorm.as_uri)."""
+
+    def to_representation(self, value):
+        return as_uri(value)
+
+
 class SourceBriefSerializer(serializers.ModelSerializer):
     outlet = OutletSerializer(read_only=True, allow_null=True)
+    url = UriField(read_only=True)
 
     class Meta:
         model = Source
@@ -415,6 +425,42 @@ class PublishCheckSerializer(serializers.Serializer):
 # ---- input -------------------------------------------------------------------------
 
 
+class JsonTyped:
+    """An input field that takes only its own JSON type: DRF alone turns 0 into "0" or
+    False, and 1 into a UUID, which the schema promises to refuse (400). A form body (still
+    parsed for older scripts, though not described) has only strings: DRF reads those."""
+
+    json_types: tuple[type, ...] = (str,)
+
+    def to_internal_value(self, data):
+        if not isinstance(self.root.initial_data, QueryDict) and (
+            isinstance(data, bool) is not (bool in self.json_types)
+            or not isinstance(data, self.json_types)
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Text(JsonTyped, serializers.CharField):
+    pass
+
+
+class TextPattern(JsonTyped, serializers.RegexField):
+    pass
+
+
+class Flag(JsonTyped, serializers.BooleanField):
+    json_types = (bool,)
+
+
+class WholeNumber(JsonTyped, serializers.IntegerField):
+    json_types = (int,)
+
+
+class Code(JsonTyped, serializers.UUIDField):
+    pass
+
+
 class ClaimFilterSerializer(serializers.Serializer):
     """The list filters, the same as the web list's."""
 
@@ -438,11 +484,9 @@ class TimelineFilterSerializer(serializers.Serializer):
 
 
 class ClaimCreateSerializer(serializers.Serializer):
-    statement = serializers.CharField(max_length=STATEMENT_MAX)
-    context = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=CONTEXT_MAX
-    )
-    claimant = serializers.CharField(
+    statement = Text(max_length=STATEMENT_MAX)
+    context = Text(required=False, allow_blank=True, default="", max_length=CONTEXT_MAX)
+    claimant = Text(
         required=False,
         allow_blank=True,
         default="",
@@ -450,7 +494,7 @@ class ClaimCreateSerializer(serializers.Serializer):
         help_text='Who made the claim: an outlet, a person, "Turkish media".',
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_MAX, allow_blank=True),
+        child=Text(max_length=TAG_MAX, allow_blank=True),
         required=False,
         default=list,
         max_length=TAGS_MAX,
@@ -460,20 +504,18 @@ class ClaimCreateSerializer(serializers.Serializer):
 
 
 class ClaimUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
-        min_value=1, help_text="The version you read; a stale one gets 409."
-    )
-    statement = serializers.CharField(required=False, max_length=STATEMENT_MAX)
-    context = serializers.CharField(required=False, allow_blank=True, max_length=CONTEXT_MAX)
-    claimant = serializers.CharField(required=False, allow_blank=True, max_length=CLAIMANT_MAX)
+    version = WholeNumber(min_value=1, help_text="The version you read; a stale one gets 409.")
+    statement = Text(required=False, max_length=STATEMENT_MAX)
+    context = Text(required=False, allow_blank=True, max_length=CONTEXT_MAX)
+    claimant = Text(required=False, allow_blank=True, max_length=CLAIMANT_MAX)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_MAX, allow_blank=True),
+        child=Text(max_length=TAG_MAX, allow_blank=True),
         required=False,
         max_length=TAGS_MAX,
     )
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
     resolves_at = serializers.DateTimeField(required=False, allow_null=True)
-    published = serializers.BooleanField(
+    published = Flag(
         required=False,
         help_text="Publish (true) or unpublish (false) the claim's public page (editors).",
     )
@@ -487,62 +529,74 @@ class ClaimUpdateSerializer(serializers.Serializer):
 
 class VerdictSerializer(serializers.Serializer):
     status = serializers.ChoiceField(Claim.Status.choices)
-    rationale = serializers.CharField(max_length=RATIONALE_MAX)
+    rationale = Text(max_length=RATIONALE_MAX)
     confidence = serializers.ChoiceField(
         Claim.Confidence.choices, required=False, allow_blank=True, default=""
     )
-    version = serializers.IntegerField(
-        min_value=1, help_text="The version you read; a stale one gets 409."
-    )
+    version = WholeNumber(min_value=1, help_text="The version you read; a stale one gets 409.")
 
 
 class EvidenceCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=URL_MAX)
+    url = Text(max_length=URL_MAX)
     stance = serializers.ChoiceField(Evidence.Stance.choices)
-    title = serializers.CharField(
-        required=False, allow_blank=True, max_length=TITLE_MAX, default=""
-    )
-    quote = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=QUOTE_MAX
-    )
-    quote_internal = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+    title = Text(required=False, allow_blank=True, max_length=TITLE_MAX, default="")
+    quote = Text(required=False, allow_blank=True, default="", max_length=QUOTE_MAX)
+    quote_internal = Flag(required=False, default=False)
+    note = Text(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class EvidenceUpdateSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(Evidence.Stance.choices, required=False)
-    quote = serializers.CharField(required=False, allow_blank=True, max_length=QUOTE_MAX)
-    quote_internal = serializers.BooleanField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
+    quote = Text(required=False, allow_blank=True, max_length=QUOTE_MAX)
+    quote_internal = Flag(required=False)
+    note = Text(required=False, allow_blank=True, max_length=NOTE_MAX)
+
+
+class EvidenceRemoveSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        # Short enough that the request line fits gunicorn's 4,094 bytes even when every
+        # character is a 4-byte one, percent-encoded (12 bytes): no 414 for a valid reason.
+        max_length=300,
+        help_text="Why the source is unlinked (shown on the timeline).",
+    )
 
 
 class OriginJoinSerializer(serializers.Serializer):
-    with_source = serializers.UUIDField(
+    with_source = Code(
         help_text="The code of another source of the claim: its origin and this one become one."
     )
 
 
 class CommentSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=COMMENT_MAX)
+    text = Text(max_length=COMMENT_MAX)
 
 
 class SourceCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=URL_MAX)
-    title = serializers.CharField(
-        required=False, allow_blank=True, max_length=TITLE_MAX, default=""
-    )
+    url = Text(max_length=URL_MAX)
+    title = Text(required=False, allow_blank=True, max_length=TITLE_MAX, default="")
 
 
 class OutletCreateSerializer(serializers.Serializer):
-    domain = serializers.CharField(max_length=253, help_text="e.g. mofa.gov.pk (no www.)")
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    domain = TextPattern(
+        HOST_NAME_INPUT,
+        max_length=253,
+        error_messages={
+            "invalid": "Enter a domain name such as dawn.com: no http://, path or spaces."
+        },
+        help_text="A host name, e.g. mofa.gov.pk ('www.' and a final dot are dropped); an "
+        "internationalised one in its ASCII form (xn--...).",
+    )
+    name = Text(required=False, allow_blank=True, max_length=200, default="")
     kind = serializers.ChoiceField(Outlet.Kind.choices, required=False, default="other")
-    country = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    country = Text(required=False, allow_blank=True, max_length=100, default="")
     reliability = serializers.ChoiceField(Outlet.Reliability.choices, required=False, default="F")
 
 
 class OutletUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, max_length=200)
+    name = Text(required=False, max_length=200)
     kind = serializers.ChoiceField(Outlet.Kind.choices, required=False)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    country = Text(required=False, allow_blank=True, max_length=100)
     reliability = serializers.ChoiceField(Outlet.Reliability.choices, required=False)

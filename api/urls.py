@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
@@ -46,4 +46,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Last: every other path under /api/ is a JSON 404. Paths without their final slash
+    # still get CommonMiddleware's redirect to it (APPEND_SLASH) first.
+    re_path(r"^(?:[\s\S]*/)?$", views.UnknownPathView.as_view(), name="unknown"),
 ]

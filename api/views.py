@@ -11,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -32,6 +31,7 @@ from sources import selectors as source_selectors
 from sources.models import Outlet, Source
 from sources.services import outlet_create, outlet_update, source_get_or_create
 
+from . import errors
 from . import serializers as s
 
 ERRORS = {
@@ -51,10 +51,36 @@ PUBLISH_CONFLICT = {
         "(`publish_check`) and `confirm` was not sent: nothing was changed.",
     )
 }
+TAKEN = {409: OpenApiResponse(s.ErrorSerializer, description="Already exists.")}
+
+
+def _query_int(request, name: str, *, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter; a value outside [low, high] or not a number is a
+    400 naming it (never silently replaced by the default)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.bad_number(name, low, high) from None
+    if not low <= value <= high:
+        raise errors.bad_number(name, low, high)
+    return value
+
+
+def _bounded(parameters: list[dict], bounds: dict[str, tuple[int, int]]) -> list[dict]:
+    """The paginator's documented parameters, with the bounds it enforces."""
+    for parameter in parameters:
+        if parameter["name"] in bounds:
+            low, high = bounds[parameter["name"]]
+            parameter["schema"] = {**parameter["schema"], "minimum": low, "maximum": high}
+    return parameters
 
 
 class Pagination(LimitOffsetPagination):
-    """`limit` and `offset` pages, bounded so that no number overflows the database.
+    """`limit` and `offset` pages, bounded so that no number overflows the database;
+    a value outside the bounds is a 400 naming the parameter.
 
     No `count`: counting the whole filtered table on every request grows with the data
     (hundreds of ms at 100,000 claims). One row more than `limit` is read instead, and
@@ -65,8 +91,22 @@ class Pagination(LimitOffsetPagination):
     max_limit = 200
     max_offset = 10**12
 
+    def get_limit(self, request):
+        return _query_int(
+            request, self.limit_query_param, default=self.default_limit, low=1, high=self.max_limit
+        )
+
     def get_offset(self, request):
-        return min(super().get_offset(request), self.max_offset)
+        return _query_int(request, self.offset_query_param, default=0, low=0, high=self.max_offset)
+
+    def get_schema_operation_parameters(self, view):
+        return _bounded(
+            super().get_schema_operation_parameters(view),
+            {
+                self.limit_query_param: (1, self.max_limit),
+                self.offset_query_param: (0, self.max_offset),
+            },
+        )
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -106,18 +146,42 @@ class HasPerms(BasePermission):
 
 
 class ServiceView(APIView):
-    """Parse with a serializer, call a service or a selector, answer JSON."""
+    """Parse with a serializer, call a service or a selector, answer JSON.
+
+    The query parameters a method takes are its `query` serializer's fields and its
+    paginator's; any other is refused (400), as is a value the serializer cannot read.
+    """
 
     permission_classes = [IsAuthenticated, HasPerms]
     # JSON only: the browsable docs are Swagger UI at /api/docs/.
     renderer_classes = [JSONRenderer]
     view_perm = perms.VIEW_CLAIM
     write_perms: dict[str, tuple[str, ...]] = {}
+    query: dict[str, type[s.serializers.Serializer]] = {}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # who may ask comes first (401, 403)
+        if request.method not in self.allowed_methods:
+            return  # the 405 comes next, whatever the query
+        allowed = (
+            set(self.query[request.method]().fields) if request.method in self.query else set()
+        )
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None and request.method == "GET":
+            allowed |= {param["name"] for param in paginator.get_schema_operation_parameters(self)}
+        unknown = set(request.query_params) - allowed
+        if unknown:
+            raise errors.unknown_query_parameters(unknown, allowed)
 
     def parse(self, serializer_class, data=None):
         serializer = serializer_class(data=self.request.data if data is None else data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+    def parse_query(self):
+        """The method's query parameters, read as sent: a blank value is a value (a form
+        would drop it for the default), so `?sort=` is refused, not read as the default."""
+        return self.parse(self.query[self.request.method], self.request.query_params.dict())
 
     def claim(self, code, *, live: bool = False) -> Claim:
         return selectors.claim_or_404(code, live=live)
@@ -138,13 +202,14 @@ def _claim_detail(claim: Claim, request) -> dict:
 class ClaimListView(ServiceView, generics.GenericAPIView):
     pagination_class = Pagination
     serializer_class = s.ClaimSerializer
+    query = {"GET": s.ClaimFilterSerializer}
 
     @extend_schema(
         parameters=[s.ClaimFilterSerializer],
         responses={200: s.ClaimSerializer(many=True), **ERRORS},
     )
     def get(self, request):
-        filters = self.parse(s.ClaimFilterSerializer, request.query_params)
+        filters = self.parse_query()
         claims = selectors.claim_list(**filters)
         page = self.paginate_queryset(claims)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -227,10 +292,26 @@ class TimelinePagination(CursorPagination):
     max_page_size = 200
     page_size_query_param = "limit"
 
+    def get_page_size(self, request):
+        return _query_int(
+            request,
+            self.page_size_query_param,
+            default=self.page_size,
+            low=1,
+            high=self.max_page_size,
+        )
+
+    def get_schema_operation_parameters(self, view):
+        return _bounded(
+            super().get_schema_operation_parameters(view),
+            {self.page_size_query_param: (1, self.max_page_size)},
+        )
+
 
 class TimelineView(ServiceView, generics.GenericAPIView):
     serializer_class = s.EventSerializer
     pagination_class = TimelinePagination
+    query = {"GET": s.TimelineFilterSerializer}
 
     @extend_schema(
         parameters=[s.TimelineFilterSerializer],
@@ -239,7 +320,7 @@ class TimelineView(ServiceView, generics.GenericAPIView):
     )
     def get(self, request, code):
         claim = self.claim(code)
-        kind = self.parse(s.TimelineFilterSerializer, request.query_params).get("kind", "")
+        kind = self.parse_query().get("kind", "")
         page = self.paginate_queryset(selectors.timeline(claim, kind=kind))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -278,6 +359,8 @@ class EvidenceListView(ServiceView):
 
 
 class EvidenceDetailView(ServiceView):
+    query = {"DELETE": s.EvidenceRemoveSerializer}
+
     @extend_schema(responses={200: s.EvidenceSerializer, **ERRORS})
     def get(self, request, code, source_code):
         return Response(
@@ -298,13 +381,13 @@ class EvidenceDetailView(ServiceView):
         return Response(s.EvidenceSerializer(evidence, context={"request": request}).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("reason", str, required=False)],
+        parameters=[s.EvidenceRemoveSerializer],
         responses={204: None, **ERRORS},
         description="Unlink the source from the claim (editors). The source stays.",
     )
     def delete(self, request, code, source_code):
         evidence = self.evidence(self.claim(code, live=True), source_code)
-        reason = request.query_params.get("reason", "")[:1000]
+        reason = self.parse_query()["reason"]
         services.evidence_remove(evidence=evidence, actor=request.user, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -421,7 +504,7 @@ class OutletListView(ServiceView, generics.GenericAPIView):
 
     @extend_schema(
         request=s.OutletCreateSerializer,
-        responses={201: s.OutletSerializer, **ERRORS},
+        responses={201: s.OutletSerializer, **ERRORS, **TAKEN},
         description="Add an outlet (its sources are matched by domain).",
     )
     def post(self, request):
@@ -447,6 +530,20 @@ class OutletDetailView(ServiceView):
         data = self.parse(s.OutletUpdateSerializer)
         outlet = outlet_update(outlet=outlet, actor=request.user, **data)
         return Response(s.OutletSerializer(outlet).data)
+
+
+class UnknownPathView(APIView):
+    """Any other path under /api/ (a mistyped one, a code that is not a UUID): a JSON 404
+    through api.errors, for every method, to anyone."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    renderer_classes = [JSONRenderer]
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise errors.UnknownPath(request.path)
+
+    options = http_method_not_allowed
 
 
 class RootView(APIView):

@@ -533,6 +533,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # What the API refuses, the schema says: a blank where a text is needed (minLength 1),
+    # and `version` required on PATCH too (no separate "Patched" shapes without `required`).
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    "COMPONENT_SPLIT_PATCH": False,
+    # The API reads JSON: forms still parse (older scripts), but JSON is what it describes
+    # (a form cannot say null, a list or a boolean the way the schema does).
+    "PARSER_WHITELIST": ["api.parsers.BoundedJSONParser"],
     # Two fields are called "kind" (an outlet's, a timeline filter's): name the enums apart.
     "ENUM_NAME_OVERRIDES": {"OutletKindEnum": "sources.models.OutletKind.choices"},
 }

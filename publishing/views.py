@@ -2,7 +2,7 @@
 
 - claims out: CSV and JSON exports (filtered like the list), ClaimReview JSON-LD and Atom
   feeds; signed-in users or an API token (claimwatch.tokens.session_or_token) may read
-  them; the claim's evidence bundle (WACZ, publishing.bundle);
+  them, and the claim's evidence bundle (WACZ, publishing.bundle) alike;
 - publish and unpublish (editors): forms back to the claim page. A publish the publish
   check stops (publishing.selectors) answers with the items and a "Publish anyway" form:
   the claim page's panel for htmx, a page of its own without JavaScript (409).
@@ -11,7 +11,6 @@
 import tempfile
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -70,7 +69,7 @@ verdict_feed = session_or_token(feeds.VerdictFeed())
 source_feed = session_or_token(feeds.SourceFeed())
 
 
-@permission_required(perms.VIEW_CLAIM, raise_exception=True)
+@session_or_token
 @require_GET
 def evidence_bundle(request, code):
     claim = selectors.claim_or_404(code)

@@ -24,7 +24,7 @@ from .models import (
     SourceFingerprint,
 )
 from .origins import Fingerprint
-from .urlnorm import domain_of, normalize_url
+from .urlnorm import domain_of, normalize_domain, normalize_url
 
 
 def outlet_create(
@@ -39,7 +39,7 @@ def outlet_create(
     perms.require(actor, perms.ADD_OUTLET)
     if reliability in Outlet.Reliability.values and reliability != Outlet.Reliability.F:
         perms.require(actor, perms.GRADE_OUTLET)  # grading is an editor's act, even at creation
-    domain = (domain or "").strip().lower().removeprefix("www.").rstrip(".")
+    domain = normalize_domain(domain)
     outlet = Outlet(
         name=(name or "").strip() or domain,
         domain=domain,

@@ -1,7 +1,8 @@
 """URL normalisation: one document, one URL, so duplicates are caught on it."""
 
+import ipaddress
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -32,6 +33,15 @@ TRACKING_PREFIXES = ("utm_",)
 # "javascript:x" or "mailto:x" has a scheme; "example.com:8080/a" is a host and port.
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?![0-9])")
 _validate = URLValidator(schemes=["http", "https"])
+# A host name in ASCII (IDNA): dot-separated labels of letters, digits and inner hyphens.
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
+# The same, as typed (any case, a final dot), for input schemas (the API's `pattern`).
+_LABEL_INPUT = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_NAME_INPUT = rf"^{_LABEL_INPUT}(?:\.{_LABEL_INPUT})*\.?$"
+# What RFC 3986 allows unescaped in a path and a query, beside letters and digits.
+_PATH_SAFE = "/%!$&'()*+,;=:@-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 def _is_tracking(name: str) -> bool:
@@ -90,3 +100,38 @@ def domain_of(url: str) -> str:
     """The outlet domain of a normalised URL: its host without a leading 'www.'."""
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.")
+
+
+def as_uri(url: str) -> str:
+    """A normalised URL as an RFC 3986 URI, for outputs that promise one (the API's
+    `format: uri`): a path or query kept as the outlet wrote it (an IRI, say with
+    Arabic or Urdu letters) is percent-encoded as UTF-8; what is already escaped stays."""
+    parts = urlsplit(url)
+    path = quote(parts.path, safe=_PATH_SAFE)
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    return urlunsplit(
+        (parts.scheme, parts.netloc, path, query, quote(parts.fragment, safe=_QUERY_SAFE))
+    )
+
+
+def normalize_domain(raw: str) -> str:
+    """An outlet's domain, or raise ValidationError: a host name, lower-case, IDNA-encoded,
+    without 'www.' or a final dot, or an IP address (local sites have one). A URL, a path,
+    a port or spaces are refused, so sources can be matched to the outlet by their host."""
+    domain = (raw or "").strip().lower().rstrip(".")
+    if domain.startswith("www."):
+        domain = domain[4:]
+    try:
+        return str(ipaddress.ip_address(domain))
+    except ValueError:
+        pass
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        domain = ""
+    if not _HOST_NAME.fullmatch(domain):
+        raise ValidationError(
+            {"domain": "Enter a domain name such as dawn.com: no http://, path, port or spaces."},
+            code="invalid",
+        )
+    return domain

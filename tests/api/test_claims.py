@@ -160,7 +160,13 @@ def test_it_accepts_the_browser_session_too(analyst_client, claim):
 
 
 def test_it_bounds_the_page_size_and_offset(analyst_api, claim):
-    body = analyst_api.get(LIST, {"limit": 10**30, "offset": 10**30}).json()
+    """No number overflows the database; one past the bounds is refused by name, not
+    silently replaced (the schema states the bounds)."""
+    refused = analyst_api.get(LIST, {"limit": 10**30, "offset": 10**30})
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"limit"}
+    assert set(analyst_api.get(LIST, {"offset": 10**30}).json()) == {"offset"}
+    body = analyst_api.get(LIST, {"limit": 200, "offset": 10**12}).json()
     assert body["results"] == []
     assert body["next"] is None
     assert "limit=200" in (body["previous"] or "")

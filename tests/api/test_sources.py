@@ -67,7 +67,7 @@ def test_it_adds_outlets_and_lets_editors_grade_them(analyst_api, editor_api, ou
     assert response.status_code == 201
     assert response.json()["domain"] == "mofa.gov.pk"
     again = analyst_api.post("/api/outlets/", body, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409  # taken: a conflict, not a malformed request
     assert "domain" in again.json()
     url = reverse("api:outlet_detail", args=[response.json()["code"]])
     assert analyst_api.patch(url, {"reliability": "A"}, format="json").status_code == 403

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 from warcio.archiveiterator import ArchiveIterator
 
 from claims import services
@@ -326,3 +327,19 @@ def test_it_answers_every_corrupted_bundle_with_broken_or_the_same_content(
             assert read_bundle(path)["files"] == contents, what
     # Most of them break it; the rest hit bytes of the ZIP that nothing reads.
     assert broken >= 0.9 * tried, (broken, tried)
+
+
+def test_it_sends_the_bundle_to_an_api_token_as_exports_do(client, analyst, outsider, claim):
+    """Scripts that fetch exports and feeds with a token fetch the bundle the same way."""
+    url = reverse("publishing:evidence_bundle", args=[claim.code])
+    refused = client.get(url)
+    assert refused.status_code == 401
+    assert refused["WWW-Authenticate"] == 'Token realm="Claimwatch"'
+    token = Token.objects.create(user=analyst)
+    response = client.get(url, headers={"Authorization": f"Token {token.key}"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/wacz"
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    outsider_token = Token.objects.create(user=outsider)
+    headers = {"Authorization": f"Token {outsider_token.key}"}
+    assert client.get(url, headers=headers).status_code == 403
