@@ -12,7 +12,8 @@ What is private, by choice:
 - the claim's context, tags, confidence, resolve date, import id and internal dates;
 - evidence notes (always internal) and quotes marked internal (`Evidence.quote_internal`);
 - comments and every timeline event except verdict changes, the correction history;
-- monitoring state of sources (HTTP status, hashes, check times) and outlet grades.
+- monitoring state of sources (HTTP status, hashes, check times) and outlet grades (a
+  public capture page shows only its own capture's `PUBLIC_FIELDS["sources.Capture"]`).
 
 Each source shows with the headline its stance was given for (Evidence.judged_snapshot),
 and, when it changed since, its headline now as "updated since" (docs/public.md).
