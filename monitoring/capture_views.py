@@ -6,6 +6,10 @@ the body itself; the source page frames it too. Its response carries a CSP with
 `sandbox` (no scripts, no forms, no same-origin rights even when opened on its own),
 `default-src 'none'` (nothing is loaded from the source's site or anywhere else: a
 reader's browser never calls the source), and `frame-ancestors 'self'`.
+
+The public side serves the captures a published claim relies on the same way
+(publishing.public_views): `serves_capture` and `capture_response` are the one home of
+those headers and of reading a body back.
 """
 
 from django.contrib.auth.decorators import permission_required
@@ -57,15 +61,21 @@ def capture_page(request, code, sha256):
     )
 
 
-@permission_required(perms.VIEW_SOURCE, raise_exception=True)
-@require_GET
-@xframe_options_sameorigin
-@csp_override(CAPTURE_CSP)
-def capture_view(request, code, sha256):
-    capture = _capture(code, sha256)
+def serves_capture(view):
+    """A view that answers with a capture's body: framed only by our own pages, inside
+    the CAPTURE_CSP sandbox (its error answers too)."""
+    return xframe_options_sameorigin(csp_override(CAPTURE_CSP)(view))
+
+
+def capture_response(
+    capture: Capture, *, cache_control: str = "private, max-age=86400, immutable"
+) -> HttpResponse:
+    """The capture's body as it was received (a pruned capture: 410 with its hash; a file
+    missing or altered: 409); a type a browser should not render comes as a download.
+    The caller's view is wrapped in `serves_capture`."""
     if capture.is_pruned:
         return HttpResponse(
-            "This capture was pruned; its hash stays on the record.",
+            f"This capture was pruned; its hash stays on the record: {capture.sha256}",
             status=410,
             content_type="text/plain; charset=utf-8",
         )
@@ -85,5 +95,12 @@ def capture_view(request, code, sha256):
         response["Content-Disposition"] = f'attachment; filename="{capture.sha256}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "private, max-age=86400, immutable"
+    response["Cache-Control"] = cache_control
     return response
+
+
+@permission_required(perms.VIEW_SOURCE, raise_exception=True)
+@require_GET
+@serves_capture
+def capture_view(request, code, sha256):
+    return capture_response(_capture(code, sha256))

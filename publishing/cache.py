@@ -2,7 +2,9 @@
 
 Keys (Django's cache: Redis when REDIS_URL is set, else files under var/cache/):
 - ``public:page:<code>`` and ``public:embed:<code>``: one published claim's page and card,
-  as rendered bytes; deleted whenever the claim's timeline gets an event.
+  as rendered bytes, and ``public:captures:<code>``: the captures its capture pages may
+  serve (publishing.public.claim_captures); deleted whenever the claim's timeline gets an
+  event (unpublishing included).
 - ``public:gen``: a token naming the current state of the index and the feed; list keys
   contain it, so replacing it expires every cached index page and feed at once. It is
   replaced when a published claim changes, and on every publish and unpublish.
@@ -32,7 +34,7 @@ from django.db import transaction
 from claimwatch import cache_safe
 
 GEN_KEY = "public:gen"
-PAGE_KINDS = ("page", "embed")
+PAGE_KINDS = ("page", "embed", "captures")
 
 
 def seconds() -> int:

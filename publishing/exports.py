@@ -118,6 +118,12 @@ def public_url(claim: Claim, base_url: str = "") -> str:
     return (base_url or settings.SITE_URL).rstrip("/") + public_path(claim)
 
 
+def public_capture_path(code, sha256: str) -> str:
+    """The path of a published claim's capture page ("" without a capture): the public
+    side serves only the captures the claim relies on (publishing.public.claim_captures)."""
+    return reverse("public:capture", args=[code, sha256]) if sha256 else ""
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
@@ -232,14 +238,21 @@ def earliest_appearance(evidence: list[Evidence]) -> Evidence | None:
     return (carried or evidence or [None])[0]
 
 
-def _work(evidence: Evidence) -> dict:
+def _work(evidence: Evidence, archive: str = "") -> dict:
     """A source as a schema.org CreativeWork, with the headline its stance was given for,
-    not today's (the source may have changed to say the opposite since)."""
+    not today's (the source may have changed to say the opposite since), and, with
+    `archive` (the public site's address: a published claim), `archivedAt`: the public
+    copy of the capture of the version judged."""
     work = {"@type": "CreativeWork", "url": evidence.source.url}
     if evidence.title_when_linked:
         work["headline"] = evidence.title_when_linked
     published = evidence.source.published_at or evidence.added_at
     work["datePublished"] = published.date().isoformat()
+    judged = evidence.judged_snapshot
+    if archive and judged is not None and judged.capture_sha256:
+        work["archivedAt"] = archive + public_capture_path(
+            evidence.claim.code, judged.capture_sha256
+        )
     return work
 
 
@@ -263,7 +276,7 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
     Its `url` is the public page once the claim is published (readers and aggregators
     can open it), else the desk's claim page. `appearance` lists every source that
     carried the claim and `citation` every source cited, each with the headline its
-    stance was given for.
+    stance was given for and, once published, `archivedAt`: the public copy of its capture.
     """
     if not claim.has_verdict or claim.status not in RATING:
         return None
@@ -272,14 +285,18 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
         item["author"] = {"@type": "Organization", "name": claim.claimant}
     evidence = cited_in_order(claim)
     first = earliest_appearance(evidence)
+    # Captures are public only while the claim is (an unpublished one's would be 404).
+    archive = (base_url or settings.SITE_URL).rstrip("/") if claim.published_at else ""
     if claim.first_seen_at:
         item["datePublished"] = claim.first_seen_at.date().isoformat()
     if first is not None:
-        appearance = _work(first)
+        appearance = _work(first, archive)
         item["firstAppearance"] = appearance
         # Every source that carried the claim, the first first; a denial is no appearance.
         item["appearance"] = [appearance] + [
-            _work(ev) for ev in evidence if ev is not first and ev.stance != Evidence.Stance.DENIES
+            _work(ev, archive)
+            for ev in evidence
+            if ev is not first and ev.stance != Evidence.Stance.DENIES
         ]
         item.setdefault("datePublished", appearance["datePublished"])
     review = {
@@ -304,5 +321,5 @@ def claim_review(claim: Claim, base_url: str = "") -> dict | None:
     }
     if evidence:
         # Every source the desk cites, whatever its stance, as it was judged.
-        review["citation"] = [_work(ev) for ev in evidence]
+        review["citation"] = [_work(ev, archive) for ev in evidence]
     return review

@@ -12,10 +12,15 @@ What is private, by choice:
 - the claim's context, tags, confidence, resolve date, import id and internal dates;
 - evidence notes (always internal) and quotes marked internal (`Evidence.quote_internal`);
 - comments and every timeline event except verdict changes, the correction history;
-- monitoring state of sources (HTTP status, hashes, check times) and outlet grades.
+- monitoring state of sources (HTTP status, hashes, check times) and outlet grades (a
+  public capture page shows only its own capture's `PUBLIC_FIELDS["sources.Capture"]`).
 
 Each source shows with the headline its stance was given for (Evidence.judged_snapshot),
 and, when it changed since, its headline now as "updated since" (docs/public.md).
+
+A published claim's captures (`claim_captures`): the capture of each snapshot its sources
+were judged on, and of each source's current snapshot; the public capture pages serve
+these and no other (publishing.public_views).
 """
 
 from dataclasses import dataclass, field
@@ -26,6 +31,7 @@ from django.urls import reverse
 
 from claims.models import Claim, ClaimEvent, Evidence
 from claims.selectors import with_snapshots
+from sources.models import Capture
 
 from . import exports
 
@@ -54,6 +60,9 @@ PUBLIC_FIELDS: dict[str, frozenset[str]] = {
     ),
     "sources.Source": frozenset({"url", "title", "outlet", "published_at"}),
     "sources.Outlet": frozenset({"name", "domain"}),
+    # The captures a published claim relies on (`claim_captures`): their banner. Who made
+    # them and how they are stored (size, revisit_of, payload hash) stays private.
+    "sources.Capture": frozenset({"sha256", "url", "fetched_at", "http_status", "pruned_at"}),
     # Only verdict changes, with these payload keys: the correction history.
     "claims.ClaimEvent": frozenset({"kind", "created_at", "payload"}),
 }
@@ -77,6 +86,30 @@ class PublicSource:
     # The source's headline now, when it changed since it was judged: "updated since".
     updated_headline: str = ""
     updated: bool = False
+    # The public address of the capture of the judged snapshot ("archived copy"), and of
+    # the current one when the source changed since; "" without one.
+    capture_url: str = ""
+    updated_capture_url: str = ""
+
+
+@dataclass(frozen=True)
+class PublicCapture:
+    """A capture a published claim relies on, as its public page shows it."""
+
+    claim_code: str
+    sha256: str
+    url: str
+    fetched_at: datetime
+    http_status: int
+    pruned_at: datetime | None
+
+    @property
+    def claim_url(self) -> str:
+        return reverse("public:claim", args=[self.claim_code])
+
+    @property
+    def raw_url(self) -> str:
+        return reverse("public:capture_raw", args=[self.claim_code, self.sha256])
 
 
 @dataclass(frozen=True)
@@ -136,12 +169,17 @@ def moved_to(code) -> Claim | None:
     return target
 
 
-def _source(evidence: Evidence) -> PublicSource:
-    """Evidence loaded with claims.selectors.with_snapshots."""
+def _source(evidence: Evidence, code: str) -> PublicSource:
+    """Evidence of the claim `code`, loaded with claims.selectors.with_snapshots."""
     source = evidence.source
     outlet = source.outlet
     updated = evidence.changed_since_judged
+    judged = evidence.judged_snapshot
     return PublicSource(
+        capture_url=exports.public_capture_path(code, judged.capture_sha256) if judged else "",
+        updated_capture_url=exports.public_capture_path(code, evidence.current_capture_sha256)
+        if updated
+        else "",
         stance=evidence.stance,
         url=source.url,
         headline=evidence.title_when_linked,
@@ -152,6 +190,26 @@ def _source(evidence: Evidence) -> PublicSource:
         date=source.published_at or evidence.added_at,
         quote="" if evidence.quote_internal else evidence.quote,
     )
+
+
+def claim_captures(claim: Claim) -> dict[str, PublicCapture]:
+    """The captures the published `claim` relies on, by hash: the judged snapshot's of each
+    cited source (Evidence.judged_snapshot.capture) and its current snapshot's. Two queries."""
+    snapshots = set()
+    for evidence in with_snapshots(claim.evidence.all()).defer("judged_snapshot__text"):
+        snapshots |= {evidence.judged_snapshot_id, evidence.current_snapshot_id}
+    captures = Capture.objects.filter(snapshots__in=snapshots - {None}).distinct()
+    return {
+        capture.sha256: PublicCapture(
+            claim_code=str(claim.code),
+            sha256=capture.sha256,
+            url=capture.url,
+            fetched_at=capture.fetched_at,
+            http_status=capture.http_status,
+            pruned_at=capture.pruned_at,
+        )
+        for capture in captures.only(*PUBLIC_FIELDS["sources.Capture"])
+    }
 
 
 def _change(event: ClaimEvent) -> VerdictChange:
@@ -174,7 +232,7 @@ def public_claim(claim: Claim, base_url: str) -> PublicClaim:
         .defer("judged_snapshot__text")
         .order_by("added_at", "id")
     )
-    sources = [_source(ev) for ev in evidence]
+    sources = [_source(ev, str(claim.code)) for ev in evidence]
     # Origins: the first source that carried the claim (not one denying it), by its date.
     carried = [s for s in sources if s.stance != Evidence.Stance.DENIES] or sources
     first = min(carried, key=lambda s: s.date, default=None)

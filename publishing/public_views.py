@@ -2,7 +2,8 @@
 
 `/p/` the index with search, `/p/<code>/` a claim's page (with its ClaimReview JSON-LD),
 `/p/<code>/embed/` a script-free card partners can frame, `/p/feed/` an Atom feed of
-publications. Each view:
+publications, `/p/<code>/captures/<sha256>/` an archived copy a published claim relies on
+(with `raw/`, its body, sandboxed as the desk's: monitoring.capture_views). Each view:
 
 1. counts the request against the address's limit (PUBLIC_RATE_LIMIT a minute) and
    answers 429 in the site's layout past it;
@@ -33,6 +34,8 @@ from django.views.decorators.http import require_GET
 
 from claimwatch import cache_safe
 from claimwatch.client_ip import client_ip
+from monitoring.capture_views import capture_response, serves_capture
+from sources.models import Capture
 
 from . import cache as public_cache
 from . import exports, public
@@ -136,6 +139,42 @@ def claim_page(request, code):
 def claim_embed(request, code):
     """The card partners put in an iframe: the verdict, a link to the page, no script."""
     return _claim_response(code, "embed", "public/embed.html")
+
+
+def _captures(code) -> dict[str, public.PublicCapture] | None:
+    """The captures the claim `code` relies on while it is published (cached with its
+    page), else None."""
+    key = public_cache.page_key("captures", code)
+    captures = cache_safe.get(key)
+    if captures is None:
+        claim = public.published_claim(code)
+        if claim is None:
+            return None
+        captures = public.claim_captures(claim)
+        cache_safe.set(key, captures, public_cache.seconds())
+    return captures
+
+
+@public_view
+def claim_capture(request, code, sha256):
+    """An archived copy a published claim relies on: a banner (what, when, scripts off),
+    the way back to the claim, and the body in a sandboxed frame; 410 once pruned. Any
+    other capture, or an unpublished claim: 404 for everyone."""
+    capture = (_captures(code) or {}).get(sha256)
+    if capture is None:
+        return _not_found()
+    context = {"capture": capture, "site_name": settings.SITE_NAME}
+    return _page("public/capture.html", context, status=410 if capture.pruned_at else 200)
+
+
+@serves_capture
+@public_view
+def claim_capture_raw(request, code, sha256):
+    """The body of `claim_capture`'s copy, from our origin, inert (CAPTURE_CSP)."""
+    if sha256 not in (_captures(code) or {}):
+        return HttpResponse("No such capture.", status=404, content_type="text/plain")
+    capture = Capture.objects.select_related("revisit_of").get(sha256=sha256)
+    return capture_response(capture, cache_control=CACHE_CONTROL)
 
 
 class PublicationFeed(Feed):

@@ -63,6 +63,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("public:claim", "POST"): (405, 405, 405, 405),
     ("public:embed", "GET"): (404, 404, 404, 404),
     ("public:embed", "POST"): (405, 405, 405, 405),
+    # A published claim's captures: no such capture (and an unpublished claim) for anyone.
+    ("public:capture", "GET"): (404, 404, 404, 404),
+    ("public:capture", "POST"): (405, 405, 405, 405),
+    ("public:capture_raw", "GET"): (404, 404, 404, 404),
+    ("public:capture_raw", "POST"): (405, 405, 405, 405),
     ("publishing:evidence_bundle", "GET"): ("A", 403, 200, 200),
     ("publishing:evidence_bundle", "POST"): ("A", 403, 405, 405),
     ("claims:withdraw", "GET"): ("L", 405, 405, 405),
@@ -230,9 +235,12 @@ def api_methods(p: URLPattern) -> list[str]:
 
 
 @pytest.fixture
-def world(make_user, analyst, editor, monkeypatch):
+def world(make_user, analyst, editor, monkeypatch, settings):
     """Objects in every state, and a client per role."""
     monkeypatch.setattr(monitoring_services.current_app, "send_task", lambda *a, **k: None)
+    # Every public route in every state from one address: more than a reader's minute
+    # (the limit has its own tests in tests/publishing).
+    settings.PUBLIC_RATE_LIMIT = 100_000
     cache.clear()  # the password-reset throttle
     users = {"nogroup": make_user("nina"), "analyst": analyst, "editor": editor}
     claims = {}

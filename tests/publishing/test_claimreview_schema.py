@@ -40,6 +40,7 @@ PROPERTIES = {
     "appearance": ({"Claim"}, {"CreativeWork"}),
     "firstAppearance": ({"Claim"}, {"CreativeWork"}),
     "citation": ({"CreativeWork"}, {"CreativeWork", "Text"}),
+    "archivedAt": ({"CreativeWork"}, {"URL", "WebPage"}),
     "ratingValue": ({"Rating"}, {"Number", "Text"}),
     "bestRating": ({"Rating"}, {"Number", "Text"}),
     "worstRating": ({"Rating"}, {"Number", "Text"}),
