@@ -116,11 +116,11 @@ def suggestion_link(
 ) -> Evidence:
     """Link the suggested article to its claim as evidence with the stance the person chose
     (pre-selected: the suggested one). The `evidence_added` event keeps what was suggested,
-    and whether it was taken."""
+    and whether it was taken. A new source gets the article's outlet when it has one."""
     perms.require(actor, perms.ADD_EVIDENCE)
     locked = (
-        Suggestion.objects.select_for_update()
-        .select_related("article", "claim")
+        Suggestion.objects.select_for_update(of=("self", "article", "claim"))
+        .select_related("article__outlet", "claim")
         .get(pk=suggestion.pk)
     )
     if locked.state != Suggestion.State.OPEN:
@@ -130,6 +130,9 @@ def suggestion_link(
         url=locked.article.url,
         stance=stance,
         title=locked.article.title,
+        # Who publishes it is the feed's outlet, not whatever the URL's domain suggests
+        # (a feed may link to a CDN, a syndication host or, in the demo, 127.0.0.1).
+        outlet=locked.article.outlet,
         quote=quote,
         note=note,
         actor=actor,
