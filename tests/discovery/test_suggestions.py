@@ -96,9 +96,7 @@ def test_it_suggests_nothing_for_a_decided_claim_after_the_open_days(
     assert services.suggestions_make(articles=[article]) == []
 
 
-def test_it_gives_a_linked_source_the_articles_outlet_not_its_domains(
-    meeting, analyst, settings
-):
+def test_it_gives_a_linked_source_the_articles_outlet_not_its_domains(meeting, analyst, settings):
     """The demo's feed serves Hindustan Times' report from 127.0.0.1: the source is the
     outlet's, as its feed says, not an outlet named after the host."""
     settings.FETCH_ALLOW_PRIVATE = True  # as the demo runs
