@@ -14,12 +14,17 @@ registers here in its AppConfig.ready():
   `?<name>=on` ("My claims": the desk's assignments).
 - a `QueuePart` of the review queue: a panel rendered by `{% review_parts %}` after the
   queue's own, with what `context(request, scope)` returns (the scope chosen, or None).
+- `arrivals`: what an app saw arrive for a claim that is not a fact of its record (a
+  suggested source: discovery), so it is never a timeline event. The claim's strip
+  draws those still waiting for a person (claims.strip), and the claim's sources feed
+  lists them all (publishing.feeds), each under its stable `key`.
 
 What the core tells them in return are the signals of claims.signals.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
@@ -65,9 +70,30 @@ class QueuePart:
     order: int = 0
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """Something that arrived for a claim, told by the app that saw it."""
+
+    # Stable and unique within the claim ("suggestion/<uuid>"): the feed entry's id is
+    # made of it, so it must never name another arrival.
+    key: str
+    at: datetime
+    title: str  # one line, plain text
+    summary: str = ""  # plain text (escaped where shown)
+    # The strip's row it is drawn on (a stance), and whether it still waits for a person:
+    # only those are drawn (what a person decided shows as evidence, or not at all).
+    stance: str = ""
+    waiting: bool = True
+
+
+# (claim, limit, waiting) -> the claim's latest arrivals (only those still waiting for a
+# person when `waiting`), newest first, in a constant number of queries.
+ArrivalsOf = Callable[[object, int, bool], list[Arrival]]
+
 _parts: list[Part] = []
 _scopes: dict[str, Scope] = {}
 _queue_parts: list[QueuePart] = []
+_arrivals: list[ArrivalsOf] = []
 
 
 def register_part(part: Part) -> None:
@@ -112,3 +138,15 @@ def register_queue_part(part: QueuePart) -> None:
 
 def queue_parts() -> list[QueuePart]:
     return list(_queue_parts)
+
+
+def register_arrivals(arrivals_of: ArrivalsOf) -> None:
+    if arrivals_of not in _arrivals:
+        _arrivals.append(arrivals_of)
+
+
+def arrivals(claim, *, limit: int, waiting: bool = False) -> list[Arrival]:
+    """The latest `limit` arrivals for the claim from every app, newest first; only those
+    still waiting for a person when `waiting`."""
+    found = [arrival for arrivals_of in _arrivals for arrival in arrivals_of(claim, limit, waiting)]
+    return sorted(found, key=lambda arrival: arrival.at, reverse=True)[:limit]

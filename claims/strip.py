@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+from .hooks import Arrival
 from .models import Claim, ClaimEvent, Evidence
 
 WIDTH = 1000
@@ -50,6 +51,7 @@ class Strip:
     dots: list[Mark] = field(default_factory=list)
     verdicts: list[Mark] = field(default_factory=list)
     changes: list[Mark] = field(default_factory=list)
+    arrivals: list[Mark] = field(default_factory=list)
     resolves: Mark | None = None
     rows: list[Mark] = field(default_factory=list)
     breaks: list[float] = field(default_factory=list)
@@ -107,6 +109,7 @@ def evidence_strip(
     evidence: list[Evidence],
     verdicts: list[ClaimEvent],
     changes: list[ClaimEvent] = (),
+    arrivals: list[Arrival] = (),
     *,
     now: datetime,
 ) -> Strip:
@@ -121,8 +124,10 @@ def evidence_strip(
     4. A verdict change is a vertical line labelled with the new status.
     5. A change of a cited source (edited, headline, correction, gone, moved) is a
        square on the time axis.
+    6. What arrived for the claim and waits for a person (claims.hooks.Arrival: a
+       suggested source) is a ring on its stance's row at the time it arrived.
     """
-    times = [claim.created_at, *(ev.added_at for ev in evidence)]
+    times = [claim.created_at, *(ev.added_at for ev in evidence), *(a.at for a in arrivals)]
     times += [event.created_at for event in [*verdicts, *changes]]
     if claim.first_seen_at:
         times.append(claim.first_seen_at)
@@ -164,6 +169,16 @@ def evidence_strip(
         Mark(x=x_of(e.created_at), y=AXIS_Y, kind=e.kind, label=kinds[e.kind], at=e.created_at)
         for e in changes
     ]
+    strip.arrivals = [
+        Mark(
+            x=x_of(a.at),
+            y=ROWS.get(a.stance, ROWS[Evidence.Stance.NEUTRAL]),
+            kind=a.stance if a.stance in ROWS else Evidence.Stance.NEUTRAL,
+            label=a.title,
+            at=a.at,
+        )
+        for a in arrivals
+    ]
     if claim.resolves_at and start <= claim.resolves_at <= end:
         strip.resolves = Mark(x=x_of(claim.resolves_at), label="Resolves", at=claim.resolves_at)
     counts = {stance: sum(ev.stance == stance for ev in evidence) for stance in ROWS}
@@ -171,7 +186,8 @@ def evidence_strip(
         f"{len(evidence)} sources over time: {counts['supports']} supporting, "
         f"{counts['denies']} denying, {counts['neutral']} neutral; "
         f"{len(verdicts)} verdict change{'s' if len(verdicts) != 1 else ''}; "
-        f"{len(changes)} source change{'s' if len(changes) != 1 else ''}."
+        f"{len(changes)} source change{'s' if len(changes) != 1 else ''}"
+        + (f"; {len(arrivals)} suggested, waiting." if arrivals else ".")
     )
     return strip
 

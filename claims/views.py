@@ -43,6 +43,8 @@ from .strip import evidence_strip
 view_required = perms.required(perms.VIEW_CLAIM)
 PAGE_SIZE = 25
 TIMELINE_PAGE = 50
+# Suggested sources waiting, drawn on the strip (claims.hooks.arrivals).
+STRIP_ARRIVALS = 50
 # Sent with every htmx answer that changed a claim: the timeline reloads itself.
 CLAIM_CHANGED = "claim-changed"
 # Sent by another app's part that linked evidence (claims.hooks): the evidence panel, which
@@ -220,7 +222,9 @@ class ClaimPage:
     @cached_property
     def strip(self):
         evidence, verdicts, changes = selectors.claim_strip_points(self.claim)
-        return evidence_strip(self.claim, evidence, verdicts, changes, now=timezone.now())
+        # What other apps saw arrive and a person has yet to decide (suggested sources).
+        arrivals = hooks.arrivals(self.claim, limit=STRIP_ARRIVALS, waiting=True)
+        return evidence_strip(self.claim, evidence, verdicts, changes, arrivals, now=timezone.now())
 
 
 # The parts of the claim page an htmx request can ask for, by its target's id.

@@ -163,9 +163,15 @@ def channels_visible_to(user: AbstractBaseUser) -> QuerySet[AlertChannel]:
 
 @transaction.atomic
 def alert_channel_add(
-    *, label: str, url: str, desk: Group | None = None, actor: AbstractBaseUser
+    *,
+    label: str,
+    url: str,
+    desk: Group | None = None,
+    suggestions: bool = False,
+    actor: AbstractBaseUser,
 ) -> AlertChannel:
-    """Add a channel for the actor, or for one of their desks (editors)."""
+    """Add a channel for the actor, or for one of their desks (editors); with
+    `suggestions`, it also gets each new suggested source of the claims it reports."""
     perms.require(actor, perms.WATCH)
     if desk is not None and not desks_of(actor).filter(pk=desk.pk).exists():
         raise PermissionDenied("You can add channels only to your own desks, as an editor.")
@@ -182,8 +188,21 @@ def alert_channel_add(
         service=parsed.service,
         url=parsed.url,
         url_redacted=parsed.redacted,
+        suggestions=suggestions,
         created_by=actor,
     )
+
+
+@transaction.atomic
+def alert_channel_suggestions_set(
+    *, channel: AlertChannel, actor: AbstractBaseUser, on: bool
+) -> AlertChannel:
+    """Opt a channel in to (or out of) new suggested sources."""
+    if not channels_visible_to(actor).filter(pk=channel.pk).exists():
+        raise PermissionDenied("This is not your channel.")
+    AlertChannel.objects.filter(pk=channel.pk).update(suggestions=on)
+    channel.suggestions = on
+    return channel
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from claims import hooks
+from claims import hooks, signals
 
 
 class DeskConfig(AppConfig):
@@ -11,7 +11,7 @@ class DeskConfig(AppConfig):
 
     def ready(self):
         # Imported once the app registry is ready, as Django asks of code that uses models.
-        from . import selectors, views
+        from . import selectors, tasks, views
 
         hooks.register_part(
             hooks.Part("actions", "desk/claim_parts.html#watch", views.watch_context)
@@ -28,3 +28,4 @@ class DeskConfig(AppConfig):
                 time=selectors.assignment_due,
             )
         )
+        signals.suggestions_made.connect(tasks.suggestions_made, dispatch_uid="desk-suggestions")

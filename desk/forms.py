@@ -21,6 +21,11 @@ class ChannelForm(forms.Form):
         "matrixs://token@matrix.example.org/#room, jsons://hooks.example.org/alerts",
     )
     owner = forms.ChoiceField(label="For", required=False)
+    suggestions = forms.BooleanField(
+        label="Also new suggested sources",
+        required=False,
+        help_text="Each new article of the outlets' feeds suggested for a claim it reports.",
+    )
 
     def __init__(self, *args, desks, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,8 @@ class Watch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Events after this one are not yet mailed to the watcher.
     notified_until = models.DateTimeField(default=timezone.now)
+    # Also mail the watcher each new suggested source of the claim (discovery), as it comes.
+    suggestions = models.BooleanField(default=False)
 
     class Meta:
         db_table = "claims_watch"  # made by the claims app, before this app had its own room
@@ -61,6 +63,8 @@ class AlertChannel(models.Model):
     last_sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failures = models.PositiveIntegerField(default=0)
+    # Also alert each new suggested source (discovery) of the claims the channel reports.
+    suggestions = models.BooleanField(default=False)
 
     class Meta:
         db_table = "claims_alertchannel"  # made by the claims app, before this app had its own room

@@ -13,10 +13,15 @@
 5. The same digest goes to the watcher's alert channels (Slack, Teams, ...), and one
    digest per desk, of every claim its members watch, to the desk's channels: written to
    the alerts outbox (desk.alerts), which sends each on its own with retries.
+
+New suggested sources are no timeline events: `suggestions_notify` hears of them from
+claims.signals.suggestions_made, as they are made, and tells only those who opted in
+(`Watch.suggestions`, `AlertChannel.suggestions`; see its docstring).
 """
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -26,10 +31,12 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from claims.models import ClaimEvent
+from claims.hooks import Arrival
+from claims.models import Claim, ClaimEvent
+from claimwatch import perms
 
 from .alerts import alerts_queue
-from .models import AlertChannel, Watch
+from .models import AlertChannel, AlertDelivery, Watch
 
 log = logging.getLogger(__name__)
 # Assignees watch the claims they are put on (desk.services.claim_assign), so they are
@@ -170,3 +177,83 @@ def _queue_desk_alerts(desk_claims: dict[int, dict]) -> None:
             title=title,
             body=render_to_string("desk/mail/alert.txt", {"claims": claims}),
         )
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+def suggestions_notify(
+    *, arrivals: dict[int, list[Arrival]]
+) -> tuple[list[Mail], list[AlertDelivery]]:
+    """Tell who opted in of new suggested sources, in the transaction that made them.
+
+    1. Find the watches of the claims, of active users who may read claims.
+    2. A watcher whose watch opted in (`Watch.suggestions`) gets one mail listing the new
+       suggestions of every such claim: returned, for a task to send after the commit.
+    3. Each opted-in channel of a watcher gets one alert of the claims its owner watches,
+       and each opted-in desk channel one of the claims its members watch (any watch):
+       written to the alerts outbox, rolled back with the suggestions if they are.
+    Returns the mails and the deliveries written.
+    """
+    watches = [
+        watch
+        for watch in Watch.objects.filter(claim__in=arrivals, user__is_active=True)
+        .select_related("user", "claim")
+        .order_by("claim_id", "id")
+        if watch.user.has_perm(perms.VIEW_CLAIM)
+    ]
+    if not watches:
+        return [], []
+    claims_of_user: dict[int, dict[int, Claim]] = defaultdict(dict)
+    users = {}
+    for watch in watches:
+        claims_of_user[watch.user_id][watch.claim_id] = watch.claim
+        users[watch.user_id] = watch.user
+
+    def told(claims) -> tuple[str, str]:
+        items = [
+            {"claim": claim, "url": claim.site_url(), "arrivals": arrivals[claim.pk]}
+            for claim in claims
+        ]
+        count = sum(len(item["arrivals"]) for item in items)
+        subject = (
+            f"New suggested source{'s' if count > 1 else ''} for "
+            f"“{items[0]['claim'].statement[:60]}”"
+            if len(items) == 1
+            else f"{count} new suggested sources for {len(items)} claims"
+        )
+        return subject, render_to_string("desk/mail/suggestions.txt", {"claims": items})
+
+    opted_in: dict[int, list[Claim]] = defaultdict(list)
+    for watch in watches:
+        if watch.suggestions and watch.user.email:
+            opted_in[watch.user_id].append(watch.claim)
+    mails = []
+    for user_id, claims in opted_in.items():
+        subject, body = told(claims)
+        mails.append(Mail(users[user_id].email, f"Claimwatch: {subject}", body))
+    deliveries = []
+    for channel in AlertChannel.objects.filter(user__in=users, suggestions=True):
+        subject, body = told(claims_of_user[channel.user_id].values())
+        deliveries += alerts_queue(channels=[channel], title=f"Claimwatch: {subject}", body=body)
+    claims_of_desk: dict[int, dict[int, Claim]] = defaultdict(dict)
+    for user_id, desk_id in (
+        Group.user_set.through.objects.filter(
+            user__in=users, group__alert_channels__suggestions=True
+        )
+        .values_list("user_id", "group_id")
+        .distinct()
+    ):
+        claims_of_desk[desk_id].update(claims_of_user[user_id])
+    for desk_id, claims in claims_of_desk.items():
+        channels = list(
+            AlertChannel.objects.filter(desk_id=desk_id, suggestions=True).select_related("desk")
+        )
+        subject, body = told(sorted(claims.values(), key=lambda claim: claim.pk))
+        title = f"Claimwatch ({channels[0].desk.name}): {subject}"
+        deliveries += alerts_queue(channels=channels, title=title, body=body)
+    return mails, deliveries

@@ -54,5 +54,8 @@ def assignable_users():
     )
 
 
-def is_watching(claim: Claim, user) -> bool:
-    return user.is_authenticated and Watch.objects.filter(claim=claim, user=user).exists()
+def watch_of(claim: Claim, user) -> Watch | None:
+    """The user's watch of the claim, if they watch it."""
+    if not user.is_authenticated:
+        return None
+    return Watch.objects.filter(claim=claim, user=user).first()

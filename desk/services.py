@@ -23,6 +23,17 @@ def watch_add(*, claim: Claim, actor: AbstractBaseUser) -> Watch:
     return watch
 
 
+def watch_suggestions_set(*, claim: Claim, actor: AbstractBaseUser, on: bool) -> Watch:
+    """Opt in to (or out of) a mail for each new suggested source of a watched claim;
+    opting in watches the claim."""
+    perms.require(actor, perms.WATCH)
+    watch, _ = Watch.objects.get_or_create(user=actor, claim=claim)
+    if watch.suggestions != on:
+        watch.suggestions = on
+        watch.save(update_fields=["suggestions"])
+    return watch
+
+
 def watch_remove(*, claim: Claim, actor: AbstractBaseUser) -> None:
     perms.require(actor, perms.UNWATCH)
     Watch.objects.filter(user=actor, claim=claim).delete()

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.core.mail import send_mail
 
 from . import alerts, notifications
 
@@ -26,3 +27,19 @@ def deliver_alerts() -> int:
 def send_alert(delivery_id: int) -> bool:
     """Send one alert; a failure is retried by deliver_alerts after its backoff."""
     return alerts.alert_send(delivery_id=delivery_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def mail_watcher(to: str, subject: str, body: str) -> None:
+    """Send one watcher's mail of new suggested sources (desk.notifications)."""
+    send_mail(subject, body, None, [to])
+
+
+def suggestions_made(sender, arrivals, **kwargs) -> None:
+    """claims.signals.suggestions_made: alert who opted in. The mails and the outbox's
+    sends start after the commit, so nothing is told of suggestions rolled back."""
+    mails, deliveries = notifications.suggestions_notify(arrivals=arrivals)
+    for mail in mails:
+        mail_watcher.delay_on_commit(mail.to, mail.subject, mail.body)
+    if deliveries:
+        deliver_alerts.delay_on_commit()

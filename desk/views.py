@@ -42,6 +42,7 @@ def channel_list(request):
                     label=form.cleaned_data["label"],
                     url=form.cleaned_data["url"],
                     desk=form.desk(),
+                    suggestions=form.cleaned_data["suggestions"],
                     actor=request.user,
                 )
             except ValidationError as error:
@@ -71,6 +72,17 @@ def channel_remove(request, code):
     channel = _channel(request, code)
     alerts.alert_channel_remove(channel=channel, actor=request.user)
     messages.success(request, f"Channel “{channel.label}” removed.")
+    return redirect("desk:alerts")
+
+
+@require_POST
+@perms.required(perms.WATCH)
+def channel_suggestions(request, code):
+    channel = _channel(request, code)
+    on = request.POST.get("suggestions") == "1"
+    alerts.alert_channel_suggestions_set(channel=channel, actor=request.user, on=on)
+    said = "gets" if on else "no longer gets"
+    messages.success(request, f"“{channel.label}” {said} new suggested sources.")
     return redirect("desk:alerts")
 
 
@@ -109,7 +121,13 @@ def unassign(request, claim):
 @claim_view(live=False)
 @require_POST
 def watch(request, claim):
-    if request.POST.get("watch") == "1":
+    """Watch or stop watching (`watch` 1 or 0); or opt in to or out of new suggested
+    sources (`suggestions` 1 or 0), which watches the claim."""
+    if request.POST.get("suggestions") in ("0", "1"):
+        services.watch_suggestions_set(
+            claim=claim, actor=request.user, on=request.POST["suggestions"] == "1"
+        )
+    elif request.POST.get("watch") == "1":
         services.watch_add(claim=claim, actor=request.user)
     else:
         services.watch_remove(claim=claim, actor=request.user)
@@ -121,7 +139,8 @@ def watch(request, claim):
 
 def watch_context(request, claim) -> dict:
     """The Watch button's part of the claim page (claims.hooks)."""
-    return {"watching": selectors.is_watching(claim, request.user)}
+    watch = selectors.watch_of(claim, request.user)
+    return {"watching": watch is not None, "watch": watch}
 
 
 def assignees_context(request, claim) -> dict:

@@ -9,7 +9,7 @@ class DiscoveryConfig(AppConfig):
 
     def ready(self):
         # Imported once the app registry is ready, as Django asks of code that uses models.
-        from . import views
+        from . import selectors, views
 
         hooks.register_part(
             hooks.Part("after_verdict", views.PART, views.suggestions_context, order=1)
@@ -17,3 +17,4 @@ class DiscoveryConfig(AppConfig):
         hooks.register_queue_part(
             hooks.QueuePart("discovery/queue_parts.html#suggested", views.queue_context)
         )
+        hooks.register_arrivals(selectors.claim_arrivals)

@@ -2,8 +2,10 @@
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 
+from claims.hooks import Arrival
 from claims.models import Claim, Evidence
 from claims.similarity import LIVE_CLAIMS
+from sources.urlnorm import domain_of
 
 from .models import Suggestion
 
@@ -52,3 +54,35 @@ def claims_with_suggestions(*, within: QuerySet | None = None, limit: int = QUEU
         claim.suggested, claim.suggested_last = row["suggested"], row["suggested_last"]
         result.append(claim)
     return result
+
+
+def suggestion_arrival(suggestion: Suggestion) -> Arrival:
+    """How a suggestion is told outside its part of the claim page: on the claim's strip,
+    in its sources feed (claims.hooks) and in the watchers' alerts (claims.signals)."""
+    article = suggestion.article
+    outlet = article.outlet.name if article.outlet else domain_of(article.url)
+    stance = suggestion.get_stance_display().lower()
+    why = f" Shared words: {', '.join(suggestion.why)}." if suggestion.why else ""
+    return Arrival(
+        key=f"suggestion/{suggestion.code}",
+        at=suggestion.created_at,
+        title=(
+            f"Suggested source: {article.title or article.url} ({outlet}), "
+            f"suggested stance {stance} {suggestion.stance_confidence:.2f}"
+        ),
+        summary=f"{article.url} Match score {suggestion.score:.2f}.{why}",
+        stance=suggestion.stance,
+        waiting=suggestion.state == Suggestion.State.OPEN,
+    )
+
+
+def claim_arrivals(claim: Claim, limit: int, waiting: bool) -> list[Arrival]:
+    """The claim's latest suggestions as arrivals (claims.hooks), newest first: one query.
+    Waiting ones are those the claim page lists (open, not cited meanwhile)."""
+    suggestions = _open() if waiting else Suggestion.objects.all()
+    return [
+        suggestion_arrival(s)
+        for s in suggestions.filter(claim=claim)
+        .select_related("article__outlet")
+        .order_by("-created_at", "-id")[:limit]
+    ]

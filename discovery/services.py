@@ -7,6 +7,7 @@ taken or changed; `suggestion_dismiss` keeps the row, so the article is never su
 for that claim again.
 """
 
+from collections import defaultdict
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from claims import signals
 from claims.models import Evidence
 from claims.services import evidence_add
 from claimwatch import perms
@@ -22,6 +24,7 @@ from sources.models import TITLE_MAX, Feed
 from .feeds import Item
 from .matching import match_many, open_claims
 from .models import SUMMARY_MAX, Article, Suggestion
+from .selectors import suggestion_arrival
 
 
 @transaction.atomic
@@ -55,7 +58,8 @@ def suggestions_make(*, articles: list[Article], now: datetime | None = None) ->
     """Match each article against the open claims (discovery.matching) and keep each match
     above the threshold as an open suggestion. A (claim, article) pair already suggested,
     dismissed or linked is left as it is, and an article the claim already cites (linked
-    by hand) is not suggested for it."""
+    by hand) is not suggested for it. The new ones are told (claims.signals.suggestions_made:
+    the desk alerts those who opted in)."""
     if not articles:
         return []
     now = now or timezone.now()
@@ -82,7 +86,23 @@ def suggestions_make(*, articles: list[Article], now: datetime | None = None) ->
         if (f.claim_id, article.url) not in cited
     ]
     Suggestion.objects.bulk_create(made, ignore_conflicts=True)
+    _tell_made(made)
     return made
+
+
+def _tell_made(made: list[Suggestion]) -> None:
+    """claims.signals.suggestions_made, for the rows this call wrote: a pair that was
+    already there kept its row, and its code is not the one made here (one query)."""
+    written = (
+        Suggestion.objects.filter(code__in=[s.code for s in made])
+        .select_related("article__outlet")
+        .order_by("-score", "id")
+    )
+    arrivals: dict[int, list] = defaultdict(list)
+    for suggestion in written:
+        arrivals[suggestion.claim_id].append(suggestion_arrival(suggestion))
+    if arrivals:
+        signals.suggestions_made.send(sender=Suggestion, arrivals=dict(arrivals))
 
 
 @transaction.atomic
@@ -96,11 +116,11 @@ def suggestion_link(
 ) -> Evidence:
     """Link the suggested article to its claim as evidence with the stance the person chose
     (pre-selected: the suggested one). The `evidence_added` event keeps what was suggested,
-    and whether it was taken."""
+    and whether it was taken. A new source gets the article's outlet when it has one."""
     perms.require(actor, perms.ADD_EVIDENCE)
     locked = (
-        Suggestion.objects.select_for_update()
-        .select_related("article", "claim")
+        Suggestion.objects.select_for_update(of=("self", "article", "claim"))
+        .select_related("article__outlet", "claim")
         .get(pk=suggestion.pk)
     )
     if locked.state != Suggestion.State.OPEN:
@@ -110,6 +130,9 @@ def suggestion_link(
         url=locked.article.url,
         stance=stance,
         title=locked.article.title,
+        # Who publishes it is the feed's outlet, not whatever the URL's domain suggests
+        # (a feed may link to a CDN, a syndication host or, in the demo, 127.0.0.1).
+        outlet=locked.article.outlet,
         quote=quote,
         note=note,
         actor=actor,

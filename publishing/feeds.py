@@ -1,11 +1,17 @@
 """Atom feeds of verdict changes and of source changes, for all claims or for one.
 
+A claim's sources feed also lists what arrived for the claim without being a fact of its
+record (claims.hooks.arrivals: discovery's suggested sources), each under an id made of
+its stable key, so a feed reader sees a suggestion arrive once.
+
 Feeds hold what the claim pages hold, so they need the same permission: a signed-in
 session, or the user's API token in an `Authorization: Token <key>` header for feed
 readers and scripts (see docs/api.md).
 """
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -14,6 +20,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from claims import hooks
 from claims.models import Claim, ClaimEvent
 
 FEED_SIZE = 50
@@ -90,15 +97,50 @@ class VerdictFeed(EventFeed):
         return escape(event.payload.get("after", {}).get("rationale", ""))
 
 
+@dataclass(frozen=True)
+class ArrivalItem:
+    """An arrival (claims.hooks) read by the feed like an event of the claim."""
+
+    claim: Claim
+    arrival: hooks.Arrival
+    actor = None
+
+    @property
+    def created_at(self) -> datetime:
+        return self.arrival.at
+
+
 class SourceFeed(EventFeed):
     kinds = ClaimEvent.SOURCE_KINDS
     what = "Source changes"
 
+    def subtitle(self, claim):
+        if claim is None:
+            return super().subtitle(claim)
+        return f"The latest {FEED_SIZE} source changes and suggested sources."
+
+    def items(self, claim):
+        events = list(super().items(claim))
+        if claim is None:
+            return events
+        arrivals = [ArrivalItem(claim, a) for a in hooks.arrivals(claim, limit=FEED_SIZE)]
+        merged = sorted([*events, *arrivals], key=lambda item: item.created_at, reverse=True)
+        return merged[:FEED_SIZE]
+
+    def item_guid(self, item):
+        if isinstance(item, ArrivalItem):
+            return atom_id("claim", item.claim.code, item.arrival.key)
+        return super().item_guid(item)
+
     def item_title(self, event):
+        if isinstance(event, ArrivalItem):
+            return event.arrival.title
         # The source as the event names it (its payload), not as it is called today.
         name = event.payload.get("title") or event.payload.get("url", "")
         return f"{event.get_kind_display()}: {name}"
 
     def item_description(self, event):
+        if isinstance(event, ArrivalItem):
+            return escape(event.arrival.summary)
         url = event.source.url if event.source else event.payload.get("url", "")
         return escape(f"Cited by “{event.claim.statement}”. {url}")

@@ -163,9 +163,16 @@ def sources_get_or_create_many(
 
 
 def source_get_or_create(
-    *, url: str, title: str = "", actor: AbstractBaseUser | None, monitor: bool = True
+    *,
+    url: str,
+    title: str = "",
+    actor: AbstractBaseUser | None,
+    monitor: bool = True,
+    outlet: Outlet | None = None,
 ) -> tuple[Source, bool]:
-    """Find a source by its normalised URL, or create it with its outlet.
+    """Find a source by its normalised URL, or create it with its outlet: `outlet` when
+    the caller knows who publishes it (an article read from an outlet's feed), else the
+    outlet of the URL's domain. A source already known keeps its outlet.
 
     A new source is due for its first check at once; with `monitor=False` it is not
     scheduled (imports without --check: nothing is fetched unless asked).
@@ -188,7 +195,7 @@ def source_get_or_create(
             source = Source.objects.create(
                 url=normalised,
                 title=title,
-                outlet=outlet_for_url(normalised),
+                outlet=outlet or outlet_for_url(normalised),
                 added_by=actor,
                 next_check_at=timezone.now() if monitor else None,
             )

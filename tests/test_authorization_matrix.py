@@ -81,6 +81,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("desk:alert_remove", "POST"): ("L", 403, 404, 404),
     ("desk:alert_test", "GET"): ("L", 405, 405, 405),
     ("desk:alert_test", "POST"): ("L", 403, 404, 404),
+    ("desk:alert_suggestions", "GET"): ("L", 405, 405, 405),
+    ("desk:alert_suggestions", "POST"): ("L", 403, 404, 404),
     ("desk:alerts", "GET"): ("L", 403, 200, 200),
     ("desk:alerts", "POST"): ("L", 403, 422, 422),
     ("help", "GET"): ("L", 200, 200, 200),

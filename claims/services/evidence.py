@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claimwatch import perms
-from sources.models import Snapshot, Source, SourceFingerprint
+from sources.models import Outlet, Snapshot, Source, SourceFingerprint
 from sources.selectors import latest_snapshots
 from sources.services import (
     source_get_or_create,
@@ -135,6 +135,7 @@ def evidence_add(
     added_at: datetime | None = None,
     monitor: bool = True,
     suggested: dict | None = None,
+    outlet: Outlet | None = None,
 ) -> Evidence:
     """Link a source (found or created by normalised URL) to a claim with a stance.
 
@@ -143,11 +144,14 @@ def evidence_add(
     With `monitor=False` (imports without --check) a new source is not scheduled until
     someone asks. `suggested` is the stance a suggestion pre-selected ({"stance": ...,
     "confidence": ...}): the event keeps it, so the timeline tells whether the person took
-    it or changed it.
+    it or changed it. `outlet` is who publishes a new source, when the caller knows it (a
+    suggestion's article, from its outlet's feed); otherwise the URL's domain says.
     """
     perms.require(actor, perms.ADD_EVIDENCE)
     _check_stance(stance)
-    source, created = source_get_or_create(url=url, title=title, actor=actor, monitor=monitor)
+    source, created = source_get_or_create(
+        url=url, title=title, actor=actor, monitor=monitor, outlet=outlet
+    )
     if Evidence.objects.filter(claim=claim, source=source).exists():
         raise ValidationError({"url": "This source is already linked to this claim."})
     judged = None if created else _latest_snapshot(source)

@@ -4,9 +4,12 @@ stance was taken), dismiss it (never suggested again for that claim)."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from claims import services as claim_services
 from claims.models import ClaimEvent
 from discovery import selectors, services
 from discovery.models import Article, Suggestion
+from sources.models import Outlet
+from sources.services import outlet_create
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +94,41 @@ def test_it_suggests_nothing_for_a_decided_claim_after_the_open_days(
     Suggestion.objects.all().delete()
     settings.DISCOVERY_OPEN_DAYS = 0
     assert services.suggestions_make(articles=[article]) == []
+
+
+def test_it_gives_a_linked_source_the_articles_outlet_not_its_domains(meeting, analyst, settings):
+    """The demo's feed serves Hindustan Times' report from 127.0.0.1: the source is the
+    outlet's, as its feed says, not an outlet named after the host."""
+    settings.FETCH_ALLOW_PRIVATE = True  # as the demo runs
+    outlet = outlet_create(name="Hindustan Times", domain="hindustantimes.com", actor=None)
+    article = Article.objects.create(
+        url="http://127.0.0.1:8001/hindustantimes/singh-to-skip.html",
+        title="Singh to skip bilateral with Asif at Qingdao, officials say",
+        outlet=outlet,
+    )
+    services.suggestions_make(articles=[article])
+    suggestion = Suggestion.objects.get(claim=meeting, article=article)
+    evidence = services.suggestion_link(suggestion=suggestion, stance="denies", actor=analyst)
+    assert evidence.source.outlet == outlet
+    assert not Outlet.objects.filter(domain="127.0.0.1").exists()
+
+
+def test_it_gives_a_source_its_domains_outlet_when_the_article_has_none(suggestion, analyst):
+    assert suggestion.article.outlet is None
+    evidence = services.suggestion_link(suggestion=suggestion, stance="denies", actor=analyst)
+    assert evidence.source.outlet.domain == "hindustantimes.com"
+
+
+def test_it_leaves_a_known_sources_outlet_as_it_is(meeting, analyst):
+    other = claim_services.claim_create(statement="Another claim.", actor=analyst)
+    url = "https://www.hindustantimes.com/india-news/singh-to-skip-101.html"
+    known = claim_services.evidence_add(claim=other, url=url, stance="neutral", actor=analyst)
+    outlet = outlet_create(name="HT syndication", domain="syndication.example", actor=None)
+    article = Article.objects.create(
+        url=url, title="Singh to skip bilateral with Asif at Qingdao", outlet=outlet
+    )
+    services.suggestions_make(articles=[article])
+    suggestion = Suggestion.objects.get(claim=meeting, article=article)
+    evidence = services.suggestion_link(suggestion=suggestion, stance="denies", actor=analyst)
+    assert evidence.source == known.source
+    assert evidence.source.outlet.domain == "hindustantimes.com"
