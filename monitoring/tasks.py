@@ -54,9 +54,9 @@ def check_sources(source_ids: list[int], attempt: int = 0) -> dict:
         check_sources.delay(source_ids[half:], attempt)
         return {"checked": 0, "retry": 0, "split": len(source_ids)}
     if report.retry_ids:
-        countdown = checks.retry_delay(attempt).total_seconds()
+        # At the time the batch leased them for (and the source page shows).
         check_sources.apply_async(
-            (report.retry_ids,), {"attempt": attempt + 1}, countdown=countdown
+            (report.retry_ids,), {"attempt": attempt + 1}, eta=report.retry_at
         )
     outcomes: dict[str, int] = {}
     for d in report.decisions:

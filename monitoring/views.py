@@ -31,6 +31,7 @@ from sources.forms import (
 )
 from sources.models import Source
 
+from . import selectors as monitoring_selectors
 from . import services
 
 PAGE_SIZE = 50
@@ -71,6 +72,7 @@ def source_detail(request, code):
     snapshots = selectors.source_snapshots(source)
     # Each snapshot with the one before it (newest first; the oldest has none).
     older = [s.pk for s in snapshots[1:]] + [None] if snapshots else []
+    attempts = selectors.source_attempts(source)
     context = {
         "source": source,
         "latest_snapshot": snapshots[0] if snapshots else None,
@@ -79,7 +81,8 @@ def source_detail(request, code):
         "diff": diff,
         "snapshots": snapshots,
         "snapshot_rows": list(zip(snapshots, older, strict=True)),
-        "attempts": selectors.source_attempts(source),
+        "attempts": attempts,
+        "facts": monitoring_selectors.check_facts(source, attempts),
         "evidence": claim_selectors.source_citations(source),
         "can_render": request.user.has_perm(perms.RENDER_SOURCE),
     }
@@ -92,10 +95,16 @@ def source_state(request, code):
     """The state badge; polled by htmx while a check is pending, 286 once it is done, with
     SOURCE_CHECKED for the parts of the page that show what the check found."""
     source = _source(code)
+    context = {"source": source, "facts": _facts(source)}
     if source.check_pending:
-        return render(request, "sources/_state.html", {"source": source})
-    response = render(request, "sources/_state.html", {"source": source}, status=STOP_POLLING)
+        return render(request, "sources/_state.html", context)
+    response = render(request, "sources/_state.html", context, status=STOP_POLLING)
     return trigger_client_event(response, SOURCE_CHECKED)
+
+
+def _facts(source: Source) -> monitoring_selectors.CheckFacts:
+    """What the latest attempt came to, as the source page's check history says it."""
+    return monitoring_selectors.check_facts(source, selectors.source_attempts(source))
 
 
 @require_POST
@@ -110,7 +119,7 @@ def source_refresh(request, code):
     else:
         failed = ""
     if request.htmx:
-        context = {"source": source, "refresh_failed": failed}
+        context = {"source": source, "refresh_failed": failed, "facts": _facts(source)}
         return render(request, "sources/_state.html", context)
     if failed:
         messages.error(request, failed)

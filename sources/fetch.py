@@ -5,6 +5,7 @@ Contract (the monitoring work codes against these names):
     class FetchBlocked(Exception)        # the guard refused: .reason says why
     class FetchFailed(Exception)         # .kind: "timeout" | "connection" | "tls" |
                                          #        "too_many_redirects" | "protocol"
+                                         # .reason: plain words for people (REASONS)
     @dataclass
     class FetchResult:
         url: str                 # the final URL, after redirects
@@ -122,20 +123,37 @@ class FetchBlocked(Exception):
         self.url = url
 
 
-# What a failed name lookup is called wherever it is shown (a DNS failure is not a refusal).
+# What a failed fetch is called wherever it is shown (the source page, its check history,
+# alerts): plain words, never the HTTP library's text. A DNS failure is not a refusal.
 NAME_NOT_FOUND = "The site's name could not be found (DNS)"
+CONNECTION_REFUSED = "The site refused the connection"
+CONNECTION_RESET = "The site closed the connection before it answered"
+TIMED_OUT = "The site did not answer in time"
+TLS_FAILED = "The site's secure connection (TLS) could not be verified"
+TOO_MANY_REDIRECTS = f"The page redirects more than {MAX_REDIRECTS} times"
+# By kind, when nothing more precise is known.
+REASONS = {
+    "timeout": TIMED_OUT,
+    "connection": "The site could not be reached",
+    "tls": TLS_FAILED,
+    "too_many_redirects": TOO_MANY_REDIRECTS,
+    "protocol": "The site's answer could not be read",
+}
 
 
 class FetchFailed(Exception):
-    """The fetch was allowed but did not give a usable answer; .kind says how it failed."""
+    """The fetch was allowed but did not give a usable answer; .kind says how it failed,
+    .reason says it in plain words (REASONS, or a more precise one such as NAME_NOT_FOUND)
+    and .message keeps the technical detail (for logs)."""
 
-    KINDS = ("timeout", "connection", "tls", "too_many_redirects", "protocol")
+    KINDS = tuple(REASONS)
 
-    def __init__(self, kind: str, message: str = "", *, url: str = ""):
+    def __init__(self, kind: str, message: str = "", *, url: str = "", reason: str = ""):
         assert kind in self.KINDS, kind
         super().__init__(message or kind)
         self.kind = kind
         self.message = message or kind
+        self.reason = reason or REASONS[kind]
         self.url = url
 
 
@@ -464,26 +482,39 @@ def _describe(exc: BaseException) -> str:
 
 
 def _failure(exc: aiohttp.ClientError, url: str) -> FetchFailed:
+    """The kind and the plain reason of an aiohttp error (REASONS, refined by the OS error)."""
     text = _describe(exc)
     if isinstance(exc, aiohttp.ClientSSLError | aiohttp.ServerFingerprintMismatch):
         return FetchFailed("tls", text, url=url)
     if isinstance(exc, aiohttp.ServerTimeoutError | aiohttp.ConnectionTimeoutError):
         return FetchFailed("timeout", text, url=url)
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return FetchFailed("connection", f"Could not resolve the host name: {text}", url=url)
-    if isinstance(
-        exc, aiohttp.ClientConnectionError | aiohttp.ServerDisconnectedError | aiohttp.ClientOSError
-    ):
-        return FetchFailed("connection", text, url=url)
+        return FetchFailed("connection", text, url=url, reason=NAME_NOT_FOUND)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return FetchFailed("connection", text, url=url, reason=CONNECTION_RESET)
+    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientOSError):
+        return FetchFailed("connection", text, url=url, reason=_os_reason(exc))
     if isinstance(exc, aiohttp.ClientPayloadError):
         # A body cut short is the network's doing (worth a retry); one that will not
         # decode (bad gzip, bad chunking) is the server's.
         if isinstance(exc.__cause__, ContentEncodingError | TransferEncodingError):
             return FetchFailed("protocol", text, url=url)
-        return FetchFailed("connection", text, url=url)
+        return FetchFailed("connection", text, url=url, reason=CONNECTION_RESET)
     if isinstance(exc, aiohttp.InvalidURL):
         return FetchFailed("protocol", f"Invalid URL: {text}", url=url)
     return FetchFailed("protocol", text, url=url)
+
+
+def _os_reason(exc: BaseException) -> str:
+    """Refused or reset, from the OS error under a connection error."""
+    error = getattr(exc, "os_error", None) or exc.__cause__ or exc
+    if isinstance(error, ConnectionRefusedError):
+        return CONNECTION_REFUSED
+    if isinstance(error, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+        return CONNECTION_RESET
+    if isinstance(error, TimeoutError):
+        return TIMED_OUT
+    return REASONS["connection"]
 
 
 async def _result(

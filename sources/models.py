@@ -347,6 +347,8 @@ class CheckAttempt(models.Model):
     """Every check of a source: outcome, status, duration and error. Pruned after a while."""
 
     Outcome = CheckOutcome
+    # The outcomes that count as a failed attempt (the source page counts them in a row).
+    FAILED = (CheckOutcome.BLOCKED, CheckOutcome.ERROR, CheckOutcome.TIMEOUT)
 
     source = models.ForeignKey(Source, models.CASCADE, related_name="attempts")
     started_at = models.DateTimeField(default=timezone.now)
@@ -375,6 +377,10 @@ class CheckAttempt(models.Model):
 
     def __str__(self):
         return f"{self.source_id} {self.outcome} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in self.FAILED
 
 
 class SourceFingerprint(models.Model):

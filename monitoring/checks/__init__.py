@@ -16,7 +16,9 @@ The worker (monitoring.tasks.check_sources), the operator's command (check_sourc
    so a redelivered message writes no second snapshot or event. A page that did not
    change is captured only when its source needs a capture, so every linked source is
    captured at least once and an unchanged page is not stored again at every check.
-5. Return the transient failures (timeouts, connection errors, 5xx) for a retry.
+5. Return the transient failures (timeouts, connection errors, 5xx) for a retry at
+   `retry_at`, one time for the batch: the task queues the retry for it, and the source
+   page says "retrying at" it (monitoring.selectors.check_facts).
 """
 
 import asyncio
@@ -74,6 +76,7 @@ class BatchReport:
     retry_ids: list[int]
     fetch_ms: int
     total_ms: int
+    retry_at: datetime | None = None  # when the retry batch of `retry_ids` is due
 
 
 def check_batch(
@@ -108,11 +111,15 @@ def check_batch(
         for f in fetched
     ]
     retry = [d for d in decisions if d.retry]
+    retry_at = now + retry_delay(attempt) if retry else None
     for d in retry:
-        # Keep the lease over the retry's countdown so the dispatcher leaves it alone.
-        d.fields = {"next_check_at": now + LEASE + retry_delay(attempt)}
+        # Leased past the retry's time so the dispatcher leaves it alone;
+        # nothing else of the source changes until the check's last try.
+        d.fields = {"next_check_at": retry_at + LEASE}
     write(decisions, now=now)
-    return BatchReport(decisions, [d.source.pk for d in retry], fetch_ms, elapsed_ms(t0))
+    return BatchReport(
+        decisions, [d.source.pk for d in retry], fetch_ms, elapsed_ms(t0), retry_at=retry_at
+    )
 
 
 def retry_delay(attempt: int) -> timedelta:

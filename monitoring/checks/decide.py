@@ -62,7 +62,7 @@ class Decision:
 
     @property
     def failed(self) -> bool:
-        return self.outcome in (Outcome.BLOCKED, Outcome.ERROR, Outcome.TIMEOUT)
+        return self.outcome in CheckAttempt.FAILED
 
 
 def decide(
@@ -99,7 +99,8 @@ def decide(
     elif error is not None:
         kind = getattr(error, "kind", "error")
         d.outcome = Outcome.TIMEOUT if kind == "timeout" else Outcome.ERROR
-        d.error = str(error) or kind
+        # Plain words (sources.fetch.REASONS); a render's or a bug's own text otherwise.
+        d.error = getattr(error, "reason", "") or str(error) or kind
         d.retry = kind in TRANSIENT_FAILURES
     elif result.status == 304:
         d.outcome, d.http_status = Outcome.NOT_MODIFIED, 304

@@ -79,8 +79,9 @@ def test_it_says_why_a_check_failed_and_when_the_next_is(analyst_client, sources
     assert unreachable.last_error == "HTTP 503"
     assert "not a public web site" in blocked.last_error  # the guard's own words
     page = analyst_client.get(unreachable.get_absolute_url()).content.decode()
-    assert 'Last error</dt><dd class="problem">HTTP 503</dd>' in page
-    assert "next check" in page
+    # Never answered: "Tried, failed", not "not yet" (issue 20 item 7).
+    assert 'Tried, failed: <span title="HTTP 503">HTTP 503</span> · 1 failed attempt' in page
+    assert "<dt>Next try</dt><dd><time" in page
     card = analyst_client.get(claim.get_absolute_url()).content.decode()
     assert "Last check failed: HTTP 503" in card
     assert f"Refused: {blocked.last_error}" in card
