@@ -44,7 +44,8 @@ def _shown(name: str, value) -> str:
 
 @register.filter
 def changes(payload) -> list[tuple[str, str, str]]:
-    """(label, before, after) for each field of a payload's `before`/`after` dicts."""
+    """(label, before, after) for each field of a payload's `before`/`after` dicts that
+    changed: a field sent again with its old value is no change to show."""
     if not isinstance(payload, dict):
         return []
     before = payload.get("before") or {}
@@ -59,6 +60,7 @@ def changes(payload) -> list[tuple[str, str, str]]:
             _shown(name, after.get(name)),
         )
         for name in names
+        if before.get(name) != after.get(name)
     ]
 
 

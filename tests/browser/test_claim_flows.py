@@ -227,3 +227,14 @@ def test_the_pages_work_without_javascript(browser_user, analyst, problems):
     page.get_by_role("button", name="Filter").click()
     assert "kind=comment" in page.url
     expect(page.locator("#timeline .event.kind-comment")).to_have_count(50)
+
+
+def test_a_very_long_word_wraps_instead_of_widening_the_pages(browser_user, analyst, problems):
+    word = "https://example.org/" + "x" * 400
+    claim = services.claim_create(statement=f"Pasted: {word} is the source.", actor=analyst)
+    page = browser_user(analyst)
+    for url in (claim.get_absolute_url(), "/claims/"):
+        page.goto(url)
+        expect(page.locator("h1").first).to_be_visible()
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], (url, width)

@@ -84,6 +84,27 @@ def test_it_lists_the_correction_history_with_dates(client, published, editor):
     assert "The Foreign Office said no meeting was planned." in history
 
 
+def test_it_says_a_verdict_kept_with_new_reasons_is_no_change_of_verdict(
+    client, analyst_client, published, editor
+):
+    published.refresh_from_db()
+    services.verdict_set(
+        claim=published,
+        status=published.status,
+        confidence="high",
+        rationale="Both ministries said so on the record.",
+        expected_version=published.version,
+        actor=editor,
+    )
+    _, html = page(client, published)
+    latest = html.split('id="corrections"')[1].split('class="event"')[-1]
+    assert "reasons updated, still" in latest and "changed from" not in latest
+    # The desk's timeline shows what changed, not the status sent again unchanged.
+    timeline = analyst_client.get(published.get_absolute_url()).content.decode()
+    event = timeline.split("kind-verdict_set")[1].split("</li>")[0]
+    assert "Rationale" in event and ">Status<" not in event
+
+
 def test_it_keeps_internal_quotes_notes_and_comments_off_the_page(client, published, editor):
     services.evidence_add(
         claim=published,
