@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "claimwatch.middleware.RefuseNulMiddleware",  # before anything looks a URL up
     "claimwatch.middleware.PrivateCacheMiddleware",  # Cache-Control: private by default
+    "claimwatch.middleware.MethodPageMiddleware",  # a page for a visit to a form's target
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

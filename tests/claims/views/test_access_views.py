@@ -131,3 +131,24 @@ def test_it_allows_the_right_password_before_the_limit(client, analyst):
         reverse("login"), {"username": "alice", "password": "correct horse battery"}
     )
     assert response.status_code == 302
+
+
+def test_a_visit_to_an_action_gets_the_sites_page_and_the_api_its_json(analyst_client, claim):
+    url = reverse("claims:withdraw", args=[claim.code])
+    page = analyst_client.get(url, headers={"Accept": "text/html,*/*"})
+    assert page.status_code == 405 and page["Allow"] == "POST"
+    assert "This address is an action, not a page" in page.content.decode()
+    api = analyst_client.get(
+        reverse("api:evidence_reviewed", args=[claim.code, uuid.uuid4()]),
+        headers={"Accept": "text/html,*/*"},
+    )
+    assert api.status_code == 405 and api["Content-Type"] == "application/json"
+
+
+def test_a_browser_without_a_token_is_sent_to_sign_in_for_the_bundle(client, claim):
+    url = reverse("publishing:evidence_bundle", args=[claim.code])
+    browser = client.get(url, headers={"Accept": "text/html,application/xhtml+xml,*/*"})
+    assert browser.status_code == 302
+    assert browser["Location"] == f"{reverse('login')}?next={url}"
+    script = client.get(url)
+    assert script.status_code == 401 and script["WWW-Authenticate"] == 'Token realm="Claimwatch"'
