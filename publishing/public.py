@@ -121,6 +121,10 @@ class VerdictChange:
     rationale: str
 
 
+# The stance that carries each verdict, for the order of the embed's sources.
+VERDICT_SIDE = {"confirmed": "supports", "denied": "denies"}
+
+
 @dataclass(frozen=True)
 class PublicClaim:
     code: str
@@ -140,6 +144,13 @@ class PublicClaim:
     @property
     def public_url(self) -> str:
         return reverse("public:claim", args=[self.code])
+
+    @property
+    def card_sources(self) -> list[PublicSource]:
+        """The embed's sources: those on the verdict's side first (a denied claim leads
+        with what denies it), then the rest, each in the order linked."""
+        side = VERDICT_SIDE.get(self.status)
+        return sorted(self.sources, key=lambda s: s.stance != side)
 
 
 def published_claims(q: str = "") -> QuerySet[Claim]:

@@ -276,3 +276,18 @@ def test_it_marks_a_quote_internal_from_the_claim_page(client, editor, published
     client.post(url, {"quote_form": "1", "quote": "They may meet."})
     client.logout()
     assert "They may meet." in page(client, published)[1]
+
+
+def test_the_embed_leads_with_the_sources_on_the_verdicts_side(client, published, editor):
+    services.evidence_add(
+        claim=published,
+        url="https://mofa.gov.pk/press/no-meeting",
+        stance="denies",
+        title="No meeting planned, the Foreign Office says",
+        actor=editor,
+    )
+    html = client.get(f"/p/{published.code}/embed/").content.decode()
+    # Denied: what denies it comes first, though the supporting report was linked first.
+    assert html.index("stance-denies") < html.index("stance-supports")
+    # The way to the sources and reasons is above the list, never cut off by the frame.
+    assert html.index("Sources and reasons on Claimwatch") < html.index('class="sources"')
