@@ -99,6 +99,8 @@ def test_it_logs_in_and_out(client, analyst):
     login = client.get(reverse("login"))
     assert login.status_code == 200
     assert 'for="id_username"' in login.content.decode()
+    # A reader who is not on the desk finds the published fact checks from here.
+    assert f'href="{reverse("public:index")}"' in login.content.decode()
     response = client.post(
         reverse("login"), {"username": "alice", "password": "correct horse battery"}
     )

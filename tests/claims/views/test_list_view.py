@@ -195,3 +195,10 @@ def test_it_never_counts_the_whole_list(analyst_client, make_claims):
     last = analyst_client.get(URL, {"page": 2}).content.decode()
     assert "Claims 26–26" in last
     assert 'rel="next"' not in last
+
+
+def test_it_offers_no_export_of_an_empty_search(analyst_client, claim):
+    empty = analyst_client.get(reverse("claims:list"), {"q": "nothing-matches-this"}).content
+    assert b"No claims" in empty and b"export these" not in empty
+    full = analyst_client.get(reverse("claims:list")).content
+    assert b"export these" in full
