@@ -313,6 +313,15 @@ class Snapshot(models.Model):
         """The language in English ("Turkish"), or "" when none was found."""
         return language_name(self.language)
 
+    @property
+    def body(self) -> str:
+        """The text without the headline it usually starts with (extraction keeps the page's
+        title as its first line), so a page shown as headline and text shows it once."""
+        first, _, rest = self.text.partition("\n")
+        if self.title and " ".join(first.split()) == " ".join(self.title.split()):
+            return rest.lstrip("\n")
+        return self.text
+
 
 def language_name(code: str) -> str:
     if not code:

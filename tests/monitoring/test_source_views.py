@@ -253,3 +253,20 @@ def test_it_dates_a_source_no_claim_cites_by_when_it_was_added(analyst_client, a
     page = analyst_client.get(source.get_absolute_url()).content.decode()
     assert "<dt>First linked</dt>" not in page
     assert "by alice" in page.split("<dt>Added</dt>")[1].split("</dd>")[0]
+
+
+def test_it_shows_a_changed_headline_once_in_the_word_diff(analyst_client, claim, analyst):
+    """Extracted text starts with the page's headline: the diff shows it once, as the headline."""
+    source = make_sources(1, claim, analyst)[0]
+    first, second = add_snapshots(source, "Ministers to meet\nThe two will meet.", "")
+    Snapshot.objects.filter(pk=second.pk).update(
+        title="Ministers will not meet", text="Ministers will not meet\nThe two will not meet."
+    )
+    html = analyst_client.get(source.get_absolute_url()).content.decode()
+    diff = html.split('<div class="diff">')[1].split("</div>")[0]
+    assert diff.count("Ministers") == 1
+    assert "The two will <ins>not </ins>meet." in diff
+    only, _ = source_get_or_create(url="https://other.example.com/one", actor=analyst)
+    add_snapshots(only, "Ministers to meet\nThe two will meet.")
+    html = analyst_client.get(only.get_absolute_url()).content.decode()
+    assert html.split('<div class="diff">')[1].split("</div>")[0].count("Ministers") == 1
