@@ -315,12 +315,16 @@ class Snapshot(models.Model):
 
     @property
     def body(self) -> str:
-        """The text without the headline it usually starts with (extraction keeps the page's
-        title as its first line), so a page shown as headline and text shows it once."""
-        first, _, rest = self.text.partition("\n")
-        if self.title and " ".join(first.split()) == " ".join(self.title.split()):
-            return rest.lstrip("\n")
-        return self.text
+        return without_headline(self.title, self.text)
+
+
+def without_headline(title: str, text: str) -> str:
+    """The text without the headline it usually starts with (extraction keeps the page's
+    headline as its first line), so what shows headline and text shows the headline once."""
+    first, _, rest = text.partition("\n")
+    if title and " ".join(first.split()) == " ".join(title.split()):
+        return rest.lstrip("\n")
+    return text
 
 
 def language_name(code: str) -> str:
