@@ -270,3 +270,11 @@ def test_it_shows_a_changed_headline_once_in_the_word_diff(analyst_client, claim
     add_snapshots(only, "Ministers to meet\nThe two will meet.")
     html = analyst_client.get(only.get_absolute_url()).content.decode()
     assert html.split('<div class="diff">')[1].split("</div>")[0].count("Ministers") == 1
+
+
+def test_it_marks_a_snapshot_without_status_or_language_with_a_dash(analyst_client, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    add_snapshots(source, "stored before checks kept a status")
+    page = analyst_client.get(source.get_absolute_url()).content.decode()
+    row = page.split("First capture</td>")[1].split("</tr>")[0]
+    assert row.count("<td>—</td>") == 3  # language, HTTP, capture
