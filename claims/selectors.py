@@ -301,10 +301,11 @@ def review_queue(*, within: QuerySet | None = None) -> tuple[list[Evidence], lis
 
 
 def source_citations(source) -> list[Evidence]:
-    """The claims citing a source, with their stance, newest link first (merged ones left out)."""
+    """The claims citing a source, with their stance and who linked it, newest link first
+    (merged ones left out)."""
     return list(
         Evidence.objects.filter(source=source, claim__merged_into=None)
-        .select_related("claim")
+        .select_related("claim", "added_by")
         .order_by("-added_at", "-id")
     )
 

@@ -158,6 +158,8 @@ class ClaimPage:
                 initial={
                     "status": claim.status,
                     "confidence": claim.confidence,
+                    # Keeping or adjusting a verdict starts from its reason, not a blank box.
+                    "rationale": claim.rationale,
                     "version": claim.version,
                 }
             )

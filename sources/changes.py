@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from . import notices, volatile
-from .models import ChangeKind
+from .models import ChangeKind, without_headline
 
 # Change kinds (stored on Snapshot.change_kind; monitoring maps them to ClaimEvent kinds).
 FIRST = ChangeKind.FIRST
@@ -52,6 +52,10 @@ class Extracted:
     @cached_property  # compared more than once per check; normalising costs ms
     def content_hash(self) -> str:
         return content_hash(self.title, self.text)
+
+    @property
+    def body(self) -> str:
+        return without_headline(self.title, self.text)
 
 
 def extract(
@@ -271,9 +275,28 @@ def word_diff(before: str, after: str) -> list[DiffPart]:
     return parts
 
 
-def diff_summary(before: str, after: str, limit: int = 300) -> dict:
-    """Removed and added words of a change, short enough for a timeline event."""
-    parts = word_diff(before, after)
-    removed = " … ".join(p.text.strip() for p in parts if p.op == "delete")
-    added = " … ".join(p.text.strip() for p in parts if p.op == "insert")
-    return {"removed": removed[:limit], "added": added[:limit]}
+# Where a sentence ends: after its full stop (Latin, CJK, Urdu, Hindi), or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？۔।])\s+|\s*\n\s*")
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in (" ".join(part.split()) for part in _SENTENCE_END.split(text)) if s]
+
+
+def diff_summary(before: str, after: str, limit: int = 500) -> dict:
+    """The sentences a change removed and added, whole, short enough for a timeline event:
+    words cut out of their sentences ("and … chiefs may meet on") read as gibberish. The
+    word diff is on the source page."""
+    a, b = sentences(before), sentences(after)
+    removed: list[str] = []
+    added: list[str] = []
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
+        if op in ("delete", "replace"):
+            removed += a[i1:i2]
+        if op in ("insert", "replace"):
+            added += b[j1:j2]
+    return {"removed": _clip(" … ".join(removed), limit), "added": _clip(" … ".join(added), limit)}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

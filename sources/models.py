@@ -313,6 +313,19 @@ class Snapshot(models.Model):
         """The language in English ("Turkish"), or "" when none was found."""
         return language_name(self.language)
 
+    @property
+    def body(self) -> str:
+        return without_headline(self.title, self.text)
+
+
+def without_headline(title: str, text: str) -> str:
+    """The text without the headline it usually starts with (extraction keeps the page's
+    headline as its first line), so what shows headline and text shows the headline once."""
+    first, _, rest = text.partition("\n")
+    if title and " ".join(first.split()) == " ".join(title.split()):
+        return rest.lstrip("\n")
+    return text
+
 
 def language_name(code: str) -> str:
     if not code:

@@ -104,8 +104,8 @@ def snapshot_diff(
         return before, after, []
     if (before.created_at, before.pk) > (after.created_at, after.pk):
         before, after = after, before
-    text_before = f"{before.title}\n\n{before.text}"
-    text_after = f"{after.title}\n\n{after.text}"
+    text_before = f"{before.title}\n\n{before.body}"
+    text_after = f"{after.title}\n\n{after.body}"
     return before, after, word_diff(text_before, text_after)
 
 

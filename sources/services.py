@@ -24,6 +24,7 @@ from .models import (
     SourceFingerprint,
 )
 from .origins import Fingerprint
+from .pages import language
 from .urlnorm import domain_of, normalize_domain, normalize_url
 
 
@@ -229,6 +230,11 @@ def snapshot_record(
         title=extracted.title[:TITLE_MAX],
         text=extracted.text,
         content_hash=extracted.content_hash,
+        # What a check would have recorded of that page: its capture's status, and the
+        # language found as a check finds it.
+        http_status=capture.http_status if capture else None,
+        language=(extracted.language or language(f"{extracted.title}\n{extracted.text}"))[:16],
+        read_from=extracted.read_from,
         change_kind=Snapshot.ChangeKind.FIRST,
         capture=capture,
         capture_sha256=capture.sha256 if capture else "",

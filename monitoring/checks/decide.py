@@ -361,11 +361,12 @@ def _fingerprint(
 
 def _before_after(before: changes.Extracted, after: changes.Extracted) -> dict:
     """A change as the timeline shows it: `before`/`after` with the headline when it
-    changed and the words removed and added (the full diff is on the source page)."""
+    changed and the sentences removed and added (the word diff is on the source page)."""
     was, now = {}, {}
     if changes.headline_changed(before.title, after.title):
         was["title"], now["title"] = before.title, after.title
-    diff = changes.diff_summary(before.text, after.text)
+    # The text starts with the headline: a new headline alone is told by `title` only.
+    diff = changes.diff_summary(before.body, after.body)
     if diff["removed"] or diff["added"]:
         was["text"], now["text"] = diff["removed"], diff["added"]
     return {"before": was, "after": now}

@@ -84,3 +84,15 @@ def test_it_keeps_the_page_of_every_seeded_snapshot_as_its_capture(settings):
         assert snapshot.capture.url == snapshot.source.url
         assert snapshot.capture_sha256 == snapshot.capture.sha256
         assert snapshot.capture.fetched_at == snapshot.created_at
+
+
+def test_it_records_the_status_and_language_of_every_seeded_snapshot(settings, analyst_client):
+    """The capture says HTTP 200; the snapshot table should too, and name the language."""
+    settings.DEMO_PASSWORD = ""
+    call_command("seed_demo")
+    seeded = list(Snapshot.objects.select_related("source"))
+    assert seeded
+    assert {(s.http_status, s.language) for s in seeded} == {(200, "en")}
+    page = analyst_client.get(seeded[0].source.get_absolute_url()).content.decode()
+    row = page.split("First capture</td>")[1].split("</tr>")[0]
+    assert "<td>en</td>" in row and "<td>200</td>" in row

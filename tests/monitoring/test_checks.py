@@ -80,6 +80,20 @@ def test_it_tells_a_new_headline(cited_source, site):
     event = ClaimEvent.objects.get(source=source, kind=Kind.SOURCE_HEADLINE_CHANGED)
     assert event.payload["before"]["title"] == "Ministers to meet"
     assert event.payload["after"]["title"] == "No meeting planned, ministry says"
+    # The text starts with the headline; the Headline row tells it, a Text row would repeat it.
+    assert event.payload["before"].keys() == event.payload["after"].keys() == {"title"}
+
+
+def test_it_tells_an_edit_in_whole_sentences(cited_source, site, claim):
+    """Words cut out of their sentences read as gibberish on the timeline."""
+    check(cited_source)
+    site.set("/news/cited", article("Ministers to meet", LOREM.replace("Tuesday", "Monday")))
+    event = ClaimEvent.objects.get(source=check(cited_source), kind=Kind.SOURCE_CHANGED)
+    assert event.payload["before"]["text"] == (
+        "Pakistan's defence minister will attend the meeting of defence ministers in Qingdao, "
+        "officials said on Tuesday."
+    )
+    assert event.payload["after"]["text"].endswith("officials said on Monday.")
 
 
 @pytest.mark.parametrize(

@@ -227,3 +227,54 @@ def test_it_offers_editors_the_browser_for_a_scripted_page_and_records_no_event(
     editor_client.post(render_url, {})
     source.refresh_from_db()
     assert not source.render
+
+
+def test_it_dates_a_source_by_its_first_link(analyst_client, claim, analyst, make_user):
+    """The seeded story links its sources in June 2025, long before the rows were made:
+    the page says when the source was first linked, and by whom, as the claim cards do."""
+    june = timezone.datetime(2025, 6, 24, 15, 0, tzinfo=timezone.UTC)
+    first = claim_services.evidence_add(
+        claim=claim, url="https://aa.example.com/a", stance="supports", actor=analyst, added_at=june
+    )
+    other = claim_services.claim_create(
+        statement="Another claim citing the same report.", actor=analyst
+    )
+    claim_services.evidence_add(
+        claim=other, url=first.source.url, stance="denies", actor=make_user("bob", "Analysts")
+    )
+    page = analyst_client.get(first.source.get_absolute_url()).content.decode()
+    assert "<dt>Added</dt>" not in page
+    linked = page.split("<dt>First linked</dt>")[1].split("</dd>")[0]
+    assert '<time datetime="2025-06-24T15:00:00+00:00">24 Jun 2025, 15:00</time> by alice' in linked
+
+
+def test_it_dates_a_source_no_claim_cites_by_when_it_was_added(analyst_client, analyst):
+    source, _ = source_get_or_create(url="https://aa.example.com/b", actor=analyst)
+    page = analyst_client.get(source.get_absolute_url()).content.decode()
+    assert "<dt>First linked</dt>" not in page
+    assert "by alice" in page.split("<dt>Added</dt>")[1].split("</dd>")[0]
+
+
+def test_it_shows_a_changed_headline_once_in_the_word_diff(analyst_client, claim, analyst):
+    """Extracted text starts with the page's headline: the diff shows it once, as the headline."""
+    source = make_sources(1, claim, analyst)[0]
+    first, second = add_snapshots(source, "Ministers to meet\nThe two will meet.", "")
+    Snapshot.objects.filter(pk=second.pk).update(
+        title="Ministers will not meet", text="Ministers will not meet\nThe two will not meet."
+    )
+    html = analyst_client.get(source.get_absolute_url()).content.decode()
+    diff = html.split('<div class="diff">')[1].split("</div>")[0]
+    assert diff.count("Ministers") == 1
+    assert "The two will <ins>not </ins>meet." in diff
+    only, _ = source_get_or_create(url="https://other.example.com/one", actor=analyst)
+    add_snapshots(only, "Ministers to meet\nThe two will meet.")
+    html = analyst_client.get(only.get_absolute_url()).content.decode()
+    assert html.split('<div class="diff">')[1].split("</div>")[0].count("Ministers") == 1
+
+
+def test_it_marks_a_snapshot_without_status_or_language_with_a_dash(analyst_client, claim, analyst):
+    source = make_sources(1, claim, analyst)[0]
+    add_snapshots(source, "stored before checks kept a status")
+    page = analyst_client.get(source.get_absolute_url()).content.decode()
+    row = page.split("First capture</td>")[1].split("</tr>")[0]
+    assert row.count("<td>—</td>") == 3  # language, HTTP, capture

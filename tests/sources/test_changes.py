@@ -55,8 +55,10 @@ def test_it_finds_new_correction_and_retraction_notices_only():
 def test_it_diffs_word_by_word():
     parts = word_diff("the ministers will meet", "the ministers will not meet")
     assert [(p.op, p.text.strip()) for p in parts if p.op != "equal"] == [("insert", "not")]
-    summary = changes.diff_summary("a b c", "a x c")
-    assert summary == {"removed": "b", "added": "x"}
+    summary = changes.diff_summary(
+        "Kept. They will meet. Kept too.", "Kept. They will not meet. Kept too."
+    )
+    assert summary == {"removed": "They will meet.", "added": "They will not meet."}
 
 
 def _rebuild(parts, keep: str) -> str:
@@ -106,7 +108,7 @@ def test_it_caps_the_work_of_a_huge_diff(monkeypatch):
     assert time.perf_counter() - started < 3
     assert [p.op for p in parts] == ["equal", "delete", "insert", "equal"]
     summary = changes.diff_summary(before, after)
-    assert len(summary["removed"]) <= 300 and len(summary["added"]) <= 300
+    assert len(summary["removed"]) <= 500 and len(summary["added"]) <= 500
 
 
 def test_it_keeps_word_alignment_below_the_cap(monkeypatch):

@@ -114,3 +114,18 @@ def test_it_marks_the_rationale_as_required(editor_client, claim):
     page = editor_client.get(claim.get_absolute_url()).content.decode()
     label = page.split('for="id_rationale"')[1].split("</label>")[0]
     assert '<span class="req" aria-hidden="true">*</span>' in label
+
+
+def test_it_fills_the_change_form_with_the_current_rationale(editor_client, claim, make_user):
+    """Keeping a verdict (or nudging its confidence) should not mean retyping its reason."""
+    services.verdict_set(
+        claim=claim,
+        status="denied",
+        confidence="medium",
+        rationale="The ministry said <no> meeting is planned.",
+        expected_version=claim.version,
+        actor=make_user("olga", "Editors"),
+    )
+    page = editor_client.get(claim.get_absolute_url()).content.decode()
+    textarea = page.split('id="id_rationale"')[1].split("</textarea>")[0]
+    assert textarea.endswith(">\nThe ministry said &lt;no&gt; meeting is planned.")
