@@ -3,8 +3,11 @@
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from werkzeug.wrappers import Response
 
+from claims import services
 from claims.models import ClaimEvent
 from monitoring.checks import check_batch
 from sources.models import CheckAttempt, Snapshot, Source
@@ -243,6 +246,35 @@ def test_it_checks_a_batch_of_many_sources_in_few_queries(
     with django_assert_max_num_queries(4):
         check_batch([s.pk for s in sources])  # all 304
     assert CheckAttempt.objects.filter(outcome="not_modified").count() == 30
+
+
+@pytest.mark.xfail(strict=True, reason="~34 queries per changed source today (issue 24.2)")
+def test_it_writes_a_batch_of_changes_in_a_number_of_queries_independent_of_its_size(site, analyst):
+    """Snapshots, captures, fingerprints, origins and source events are written for the
+    whole batch at once: 20 changed sources cost what 5 do (issue 24.2)."""
+
+    def changed_batch(n: int) -> int:
+        urls = [site.set(f"/b{n}/{i}", article(f"Ministers {n} {i}")) for i in range(n)]
+        sources = []
+        for i in range(0, n, 2):  # each claim cites two of the sources
+            claim = services.claim_create(statement=f"Claim {n} {i}", actor=analyst)
+            for url in urls[i : i + 2]:
+                ev = services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
+                sources.append(ev.source)
+        ids = [s.pk for s in sources]
+        check_batch(ids)  # first snapshots
+        for i in range(n):
+            site.set(f"/b{n}/{i}", article(f"No meeting {n} {i}, ministry says"))
+        with CaptureQueriesContext(connection) as queries:
+            check_batch(ids)
+        events = ClaimEvent.objects.filter(source_id__in=ids, kind=Kind.SOURCE_HEADLINE_CHANGED)
+        assert events.count() == n
+        assert Snapshot.objects.filter(source_id__in=ids).count() == 2 * n
+        return len(queries)
+
+    small, large = changed_batch(5), changed_batch(20)
+    assert large - small <= 2, (small, large)
+    assert large <= 40
 
 
 def test_it_shows_the_words_changed_on_the_claim_page(cited_source, site, claim, analyst_client):
