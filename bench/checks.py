@@ -9,8 +9,8 @@ changedetection.io re-checking the same pages.
    and Emergent headlines (../shared/data/emergent/), each with an ETag. Its version
    (/_version/N) says what the next visit sees: 0 the first text, 1 and 2 an edited
    paragraph and headline; from 3 on, 5% of the pages are gone (410) and 5% moved (301).
-2. Claimwatch on its own database (`<name>_benchchecks`): --pages sources, each cited by
-   a claim, one Celery worker process; every phase makes all sources due, runs the
+2. Claimwatch on its own database (`<name>_benchchecks`, made anew each run): --pages
+   sources, ten to a claim, one Celery worker process; every phase makes all sources due, runs the
    dispatcher (what beat runs) and times until every source has a check newer than the
    start: beat -> Redis -> worker -> fetch -> extract -> diff -> PostgreSQL.
    Phases: first visit (snapshots), unchanged (304s), every page changed, headline and
@@ -525,9 +525,10 @@ def database(base: str) -> str:
     admin = psycopg2.connect(base.rsplit("/", 1)[0] + "/postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
+        # A new database each run: the timeline of the last one cannot be deleted (the
+        # database refuses DELETE on events), so a second run failed in setup.
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     return url
 

@@ -1,6 +1,7 @@
 """Captures: a check's HTTP exchange as a WARC file, named by the SHA-256 of its bytes.
 
-`capture_store` (called by the check for every snapshot it writes):
+`captures_store` (called by the check for the snapshots of a batch, in two queries;
+`capture_store` for one):
 
 1. Build the WARC records with warcio: a `request` record (the headers the check sent)
    and a `response` record (status line, headers and body as received). aiohttp
@@ -141,41 +142,67 @@ def build_warc(
 
 def capture_store(*, source: Source, result: FetchResult, fetched_at: datetime) -> Capture | None:
     """Store the exchange behind `result` (steps 1-4); None when it had no body (a 304)."""
-    if result.body is None:
-        return None
-    payload_sha256 = hashlib.sha256(result.body).hexdigest()
-    original = (
-        Capture.objects.filter(payload_sha256=payload_sha256, revisit_of=None, pruned_at=None)
-        .order_by("fetched_at", "id")
-        .first()
-    )
-    data = build_warc(result, fetched_at=fetched_at, original=original)
-    sha256 = hashlib.sha256(data).hexdigest()
-    capture = Capture(
-        sha256=sha256,
-        size=len(data),
-        source=source,
-        url=result.url[:2048],
-        fetched_at=fetched_at,
-        http_status=result.status,
-        content_type=result.content_type[:200],
-        payload_sha256=payload_sha256,
-        payload_size=len(result.body),
-        revisit_of=original,
-    )
-    files, name = storage(), capture.storage_name
-    # A file of the right name but the wrong size was cut short by an earlier failure.
-    if not (files.exists(name) and files.size(name) == len(data)):
-        try:
-            if files.exists(name):
-                files.delete(name)
-            files.save(name, ContentFile(data))
-        except OSError as exc:
-            if files.exists(name):
-                files.delete(name)
-            raise CaptureStoreFailed(exc.errno, f"capture not stored: {exc}") from exc
-    capture.save(force_insert=True)
-    return capture
+    return captures_store(exchanges=[(source, result, fetched_at)])[0]
+
+
+def captures_store(
+    *, exchanges: list[tuple[Source, FetchResult, datetime]]
+) -> list[Capture | None]:
+    """Store several exchanges (source, result, fetched at) at once, in two queries
+    whatever their number: one to find the originals their bodies revisit, one insert.
+    None for an exchange without a body. A body seen twice in the batch is stored once,
+    the second a revisit of the first. When a file cannot be written, the files written
+    by this call are removed again and nothing is recorded."""
+    wanted = [
+        hashlib.sha256(r.body).hexdigest() if r.body is not None else None for _, r, _ in exchanges
+    ]
+    originals: dict[str, Capture] = {}
+    if any(wanted):
+        for capture in Capture.objects.filter(
+            payload_sha256__in={h for h in wanted if h}, revisit_of=None, pruned_at=None
+        ).order_by("-fetched_at", "-id"):
+            originals[capture.payload_sha256] = capture  # the oldest wins
+    stored: list[Capture | None] = []
+    written: list[str] = []
+    files = storage()
+    for (source, result, fetched_at), payload_sha256 in zip(exchanges, wanted, strict=True):
+        if payload_sha256 is None:
+            stored.append(None)
+            continue
+        original = originals.get(payload_sha256)
+        data = build_warc(result, fetched_at=fetched_at, original=original)
+        capture = Capture(
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            source=source,
+            url=result.url[:2048],
+            fetched_at=fetched_at,
+            http_status=result.status,
+            content_type=result.content_type[:200],
+            payload_sha256=payload_sha256,
+            payload_size=len(result.body),
+            revisit_of=original,
+        )
+        name = capture.storage_name
+        # A file of the right name but the wrong size was cut short by an earlier failure.
+        if not (files.exists(name) and files.size(name) == len(data)):
+            try:
+                if files.exists(name):
+                    files.delete(name)
+                files.save(name, ContentFile(data))
+                written.append(name)
+            except OSError as exc:
+                for done in [*written, name]:
+                    if files.exists(done):
+                        files.delete(done)
+                raise CaptureStoreFailed(exc.errno, f"capture not stored: {exc}") from exc
+        stored.append(capture)
+        originals.setdefault(payload_sha256, capture)
+    new = [c for c in stored if c is not None]
+    # A revisit of a capture of this same batch goes in after its original has an id.
+    Capture.objects.bulk_create(c for c in new if c.revisit_of is None or c.revisit_of.pk)
+    Capture.objects.bulk_create(c for c in new if c.pk is None)
+    return stored
 
 
 def capture_page(*, source: Source, html: str, at: datetime, origin: str) -> Capture:

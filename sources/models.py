@@ -249,7 +249,7 @@ class Capture(models.Model):
         ordering = ["-fetched_at"]
         indexes = [
             # Dedup: Capture.objects.filter(payload_sha256=..., revisit_of=None,
-            #   pruned_at=None) (sources.captures.capture_store).
+            #   pruned_at=None) (sources.captures.captures_store).
             models.Index(
                 fields=["payload_sha256"],
                 name="capture_body_idx",

@@ -16,7 +16,8 @@ article, found from the table in notices.toml.
    A verb alone ("the minister retracted the remark") never matches: no wording is a
    bare verb.
 4. A notice is new when its paragraph (dates and counters aside) was not in `before`,
-   or for a headline prefix, when the old headline did not carry it.
+   or for a headline prefix, when the old headline did not carry it. Paragraphs `before`
+   had word for word are not matched at all (the table is long, a change is short).
 
 The result names the sentence it rests on, the wording and its language.
 """
@@ -186,8 +187,13 @@ def find_new(
 ) -> Notice | None:
     """The first notice in `title`/`text` that the earlier version did not have (steps 1-4)."""
     paragraphs = _paragraphs(text)
-    folded = [fold(p[:PARAGRAPH_MAX]) for p in paragraphs]
     near_ends = _near_ends(paragraphs)
+    # A paragraph the earlier version had word for word holds no new notice: only the
+    # others are matched against the table (one edited paragraph, not the whole page).
+    unchanged = set(_paragraphs(before_text))
+    folded = {
+        index: fold(p[:PARAGRAPH_MAX]) for index, p in enumerate(paragraphs) if p not in unchanged
+    }
     title_now, title_then = fold(title), fold(before_title)
     seen: set[str] | None = None  # the old paragraphs, folded only if something matched
     table = rules()
@@ -197,9 +203,9 @@ def find_new(
                 continue
             if rule.at == "headline":
                 if rule.pattern.match(title_now) and not rule.pattern.match(title_then):
-                    return _headline_notice(rule, title, paragraphs, folded)
+                    return _headline_notice(rule, title, paragraphs)
                 continue
-            for index, paragraph in enumerate(folded):
+            for index, paragraph in folded.items():
                 if rule.at == "label":
                     if index not in near_ends or not rule.pattern.match(_BULLET.sub("", paragraph)):
                         continue
@@ -218,9 +224,10 @@ def find_new(
     return None
 
 
-def _headline_notice(rule: _Rule, title: str, paragraphs: list[str], folded: list[str]) -> Notice:
+def _headline_notice(rule: _Rule, title: str, paragraphs: list[str]) -> Notice:
     """A headline prefix (Reuters "CORRECTED-"): the notice is the body's "(Corrects ...)"
     paragraph when there is one, else the headline."""
+    folded = [fold(p[:PARAGRAPH_MAX]) for p in paragraphs[:LABEL_HEAD]]
     for lang_rules in rules().values():
         for other in lang_rules:
             if other.at == "label" and other.kind == rule.kind:

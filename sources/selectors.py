@@ -139,30 +139,47 @@ def outlet_sources(outlet: Outlet, limit: int = 100) -> list[Source]:
 
 def near_duplicates(fingerprints: dict[int, bytes]) -> dict[tuple[int, int], float]:
     """Pairs of these sources (ids -> their signatures) whose texts are near-duplicates,
-    with their estimated similarity: (a, b) with a < b.
+    with their estimated similarity: (a, b) with a < b."""
+    return near_duplicates_within([fingerprints])[0]
 
-    1. Load their LSH band hashes (one indexed query; BANDS rows per source).
-    2. Sources sharing a (band, hash) bucket are candidates.
+
+def near_duplicates_within(
+    groups: list[dict[int, bytes]],
+) -> list[dict[tuple[int, int], float]]:
+    """For each group of sources (ids -> their signatures; a claim's sources), the pairs
+    of the group whose texts are near-duplicates, with their estimated similarity:
+    (a, b) with a < b. Sources are compared within their group only.
+
+    1. Load the LSH band hashes of every group's sources (one indexed query; BANDS rows
+       per source).
+    2. Sources of one group sharing a (band, hash) bucket are candidates.
     3. A candidate pair is kept when its signatures agree on NEAR_DUPLICATE or more.
     """
-    ids = [pk for pk, sig in fingerprints.items() if sig]
-    if len(ids) < 2:
-        return {}
-    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for source_id, band, value in SourceBand.objects.filter(source_id__in=ids).values_list(
-        "source_id", "band", "hash"
-    ):
-        buckets[(band, value)].append(source_id)
-    candidates = {
-        (a, b)
-        for members in buckets.values()
-        if len(members) > 1
-        for i, a in enumerate(sorted(members))
-        for b in sorted(members)[i + 1 :]
-    }
-    pairs = {}
-    for a, b in candidates:
-        score = origins.similarity(fingerprints[a], fingerprints[b])
-        if score >= origins.NEAR_DUPLICATE:
-            pairs[(a, b)] = score
-    return pairs
+    ids = {pk for group in groups if len(group) > 1 for pk, sig in group.items() if sig}
+    bands: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if len(ids) > 1:
+        for source_id, band, value in SourceBand.objects.filter(source_id__in=ids).values_list(
+            "source_id", "band", "hash"
+        ):
+            bands[source_id].append((band, value))
+    found = []
+    for group in groups:
+        buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for source_id, sig in group.items():
+            if sig:
+                for key in bands.get(source_id, ()):
+                    buckets[key].append(source_id)
+        candidates = {
+            (a, b)
+            for members in buckets.values()
+            if len(members) > 1
+            for i, a in enumerate(sorted(members))
+            for b in sorted(members)[i + 1 :]
+        }
+        pairs = {}
+        for a, b in candidates:
+            score = origins.similarity(group[a], group[b])
+            if score >= origins.NEAR_DUPLICATE:
+                pairs[(a, b)] = score
+        found.append(pairs)
+    return found

@@ -251,23 +251,42 @@ def snapshot_record(
 def source_fingerprint_store(
     *, source: Source, fingerprint: Fingerprint, snapshot: Snapshot | None = None
 ) -> SourceFingerprint:
-    """Keep a source's fingerprint of its newest snapshot, and its LSH band hashes.
+    """Keep a source's fingerprint of its newest snapshot, and its LSH band hashes."""
+    return source_fingerprints_store(fingerprints=[(source, fingerprint, snapshot)])[0]
 
-    Constant work per call: one upsert, one delete and one insert of BANDS rows."""
-    stored, _ = SourceFingerprint.objects.update_or_create(
-        source=source,
-        defaults={
-            "snapshot": snapshot,
-            "signature": fingerprint.signature,
-            "names": list(fingerprint.names),
-            "canonical": fingerprint.canonical[:URL_MAX],
-            "links": [link for link in fingerprint.links if len(link) <= URL_MAX],
-            "updated_at": timezone.now(),
-        },
+
+def source_fingerprints_store(
+    *, fingerprints: list[tuple[Source, Fingerprint, Snapshot | None]]
+) -> list[SourceFingerprint]:
+    """Keep each source's fingerprint of its newest snapshot, and its LSH band hashes
+    (source, fingerprint, snapshot; one per source).
+
+    Three queries whatever their number: one upsert, one delete and one insert of the
+    band rows."""
+    if not fingerprints:
+        return []
+    now = timezone.now()
+    stored = SourceFingerprint.objects.bulk_create(
+        [
+            SourceFingerprint(
+                source=source,
+                snapshot=snapshot,
+                signature=fingerprint.signature,
+                names=list(fingerprint.names),
+                canonical=fingerprint.canonical[:URL_MAX],
+                links=[link for link in fingerprint.links if len(link) <= URL_MAX],
+                updated_at=now,
+            )
+            for source, fingerprint, snapshot in fingerprints
+        ],
+        update_conflicts=True,
+        unique_fields=["source"],
+        update_fields=["snapshot", "signature", "names", "canonical", "links", "updated_at"],
     )
-    SourceBand.objects.filter(source=source).delete()
+    SourceBand.objects.filter(source__in=[source.pk for source, _, _ in fingerprints]).delete()
     SourceBand.objects.bulk_create(
         SourceBand(source=source, band=band, hash=value)
+        for source, fingerprint, _ in fingerprints
         for band, value in enumerate(fingerprint.bands)
     )
     return stored

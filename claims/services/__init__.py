@@ -33,9 +33,22 @@ from .evidence import (
     evidence_remove,
     evidence_update,
 )
-from .origins import origin_join, origin_split, origins_regroup, origins_update_for_source
+from .origins import (
+    origin_join,
+    origin_split,
+    origins_regroup,
+    origins_regroup_claims,
+    origins_update_for_source,
+    origins_update_for_sources,
+)
 from .text import text_clean
-from .timeline import comment_add, event_append, payload_value, source_event_record
+from .timeline import (
+    comment_add,
+    event_append,
+    payload_value,
+    source_event_record,
+    source_events_record,
+)
 from .verdicts import RATIONALE_MISSING, verdict_set
 
 __all__ = [
@@ -59,9 +72,12 @@ __all__ = [
     "origin_join",
     "origin_split",
     "origins_regroup",
+    "origins_regroup_claims",
     "origins_update_for_source",
+    "origins_update_for_sources",
     "payload_value",
     "source_event_record",
+    "source_events_record",
     "text_clean",
     "verdict_set",
 ]

@@ -1,6 +1,7 @@
 """Origins: which of a claim's sources repeat one report (claims.origins groups them)."""
 
 import uuid
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.db import transaction
 
 from claimwatch import perms
 from sources.models import Source
-from sources.selectors import near_duplicates
+from sources.selectors import near_duplicates_within
 
 from .. import origins
 from ..models import ORIGIN_REASON_MAX, Claim, ClaimEvent, Evidence, Origin
@@ -37,59 +38,97 @@ def _origin_member(ev: Evidence) -> origins.Member:
 
 @transaction.atomic
 def origins_regroup(*, claim: Claim) -> list[Origin]:
-    """Group the claim's evidence into origins again (claims.origins), in a constant
-    number of queries whatever the number of sources anywhere.
-
-    1. Lock the claim (two checks of its sources may finish at once), load its evidence
-       with sources, outlets and fingerprints.
-    2. Find near-duplicate pairs through the sources' LSH buckets.
-    3. Group the evidence no analyst placed; keep the origins whose key is unchanged,
-       create the new ones, move the evidence that changed, drop the empty origins.
-    """
-    Claim.objects.select_for_update().filter(pk=claim.pk).first()
-    evidence = list(
-        claim.evidence.select_related("source__outlet", "source__fingerprint").order_by("id")
-    )
-    free = [ev for ev in evidence if not ev.origin_pinned]
-    members = [_origin_member(ev) for ev in free]
-    signatures = {
-        ev.source_id: bytes(ev.source.fingerprint.signature)
-        for ev in free
-        if getattr(ev.source, "fingerprint", None) is not None
-    }
-    groups = origins.group(members, near_duplicates(signatures))
-    existing = {o.key: o for o in Origin.objects.filter(claim=claim, manual=False)}
-    new = [Origin(claim=claim, key=g.key, label=g.label) for g in groups if g.key not in existing]
-    for origin in Origin.objects.bulk_create(new):
-        existing[origin.key] = origin
-    by_id = {ev.pk: ev for ev in free}
-    moved, relabelled, keep = [], [], set()
-    for g in groups:
-        origin = existing[g.key]
-        keep.add(origin.pk)
-        if origin.label != g.label:
-            origin.label = g.label
-            relabelled.append(origin)
-        for evidence_id, reason in g.reasons.items():
-            ev = by_id[evidence_id]
-            reason = reason[:ORIGIN_REASON_MAX]
-            if ev.origin_id != origin.pk or ev.origin_reason != reason:
-                ev.origin_id, ev.origin_reason = origin.pk, reason
-                moved.append(ev)
-    Origin.objects.bulk_update(relabelled, ["label"])
-    Evidence.objects.bulk_update(moved, ["origin", "origin_reason"])
-    Origin.objects.filter(claim=claim, manual=False).exclude(pk__in=keep).delete()
-    Origin.objects.filter(claim=claim, manual=True, evidence__isnull=True).delete()
+    """Group the claim's evidence into origins again (`origins_regroup_claims`)."""
+    origins_regroup_claims(claim_ids=[claim.pk])
     return list(Origin.objects.filter(claim=claim))
 
 
-def origins_update_for_source(*, source: Source) -> None:
-    """A source got a new snapshot (and fingerprint): regroup the claims citing it.
+@transaction.atomic
+def origins_regroup_claims(*, claim_ids: Iterable[int]) -> None:
+    """Group each claim's evidence into origins again (claims.origins), in a constant
+    number of queries whatever the number of claims and of sources anywhere.
 
-    Incremental: only those claims, each compared through its own sources' buckets."""
-    claims = Claim.objects.filter(evidence__source=source, merged_into=None).distinct()
-    for claim in claims:
-        origins_regroup(claim=claim)
+    1. Lock the claims (in id order: two checks of their sources may finish at once),
+       load their evidence with sources, outlets and fingerprints.
+    2. Find near-duplicate pairs within each claim through the sources' LSH buckets.
+    3. Group the evidence no analyst placed; keep the origins whose key is unchanged,
+       create the new ones, move the evidence that changed, drop the empty origins.
+    """
+    ids = list(
+        Claim.objects.select_for_update()
+        .filter(pk__in=list(claim_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return
+    free_by_claim: dict[int, list[Evidence]] = {pk: [] for pk in ids}
+    for ev in (
+        Evidence.objects.filter(claim_id__in=ids, origin_pinned=False)
+        .select_related("source__outlet", "source__fingerprint")
+        .order_by("id")
+    ):
+        free_by_claim[ev.claim_id].append(ev)
+    signatures = [
+        {
+            ev.source_id: bytes(ev.source.fingerprint.signature)
+            for ev in free
+            if getattr(ev.source, "fingerprint", None) is not None
+        }
+        for free in free_by_claim.values()
+    ]
+    pairs = near_duplicates_within(signatures)
+    existing = {
+        (o.claim_id, o.key): o for o in Origin.objects.filter(claim_id__in=ids, manual=False)
+    }
+    grouped = []
+    for (claim_id, free), near in zip(free_by_claim.items(), pairs, strict=True):
+        grouped.append((claim_id, free, origins.group([_origin_member(ev) for ev in free], near)))
+    new = [
+        Origin(claim_id=claim_id, key=g.key, label=g.label)
+        for claim_id, _, groups in grouped
+        for g in groups
+        if (claim_id, g.key) not in existing
+    ]
+    for origin in Origin.objects.bulk_create(new):
+        existing[(origin.claim_id, origin.key)] = origin
+    moved, relabelled, keep = [], [], set()
+    for claim_id, free, groups in grouped:
+        by_id = {ev.pk: ev for ev in free}
+        for g in groups:
+            origin = existing[(claim_id, g.key)]
+            keep.add(origin.pk)
+            if origin.label != g.label:
+                origin.label = g.label
+                relabelled.append(origin)
+            for evidence_id, reason in g.reasons.items():
+                ev = by_id[evidence_id]
+                reason = reason[:ORIGIN_REASON_MAX]
+                if ev.origin_id != origin.pk or ev.origin_reason != reason:
+                    ev.origin_id, ev.origin_reason = origin.pk, reason
+                    moved.append(ev)
+    Origin.objects.bulk_update(relabelled, ["label"])
+    Evidence.objects.bulk_update(moved, ["origin", "origin_reason"])
+    Origin.objects.filter(claim_id__in=ids, manual=False).exclude(pk__in=keep).delete()
+    Origin.objects.filter(claim_id__in=ids, manual=True, evidence__isnull=True).delete()
+
+
+def origins_update_for_source(*, source: Source) -> None:
+    """A source got a new snapshot (and fingerprint): regroup the claims citing it."""
+    origins_update_for_sources(source_ids=[source.pk])
+
+
+def origins_update_for_sources(*, source_ids: Iterable[int]) -> None:
+    """Sources got new snapshots (and fingerprints): regroup the claims citing them, all
+    at once (`origins_regroup_claims`). Incremental: only those claims, each compared
+    through its own sources' buckets."""
+    ids = list(source_ids)
+    if ids:
+        origins_regroup_claims(
+            claim_ids=Claim.objects.filter(evidence__source__in=ids, merged_into=None)
+            .values_list("pk", flat=True)
+            .distinct()
+        )
 
 
 def _origin_label(ev: Evidence) -> str:

@@ -155,30 +155,58 @@ def source_event_record(
     payload: dict | None = None,
     at: datetime | None = None,
 ) -> list[ClaimEvent]:
-    """Write a source event to the timeline of every claim citing the source.
+    """Write a source event to the timeline of every claim citing the source
+    (`source_events_record`)."""
+    return source_events_record(events=[(source, kind, payload, at or timezone.now())])
 
-    Changes that alter what a source says (edited, headline, correction, retraction,
-    gone, moved) also flag each citing evidence `needs_review`.
+
+@transaction.atomic
+def source_events_record(
+    *, events: list[tuple[Source, str, dict | None, datetime]]
+) -> list[ClaimEvent]:
+    """Write source events (source, kind, payload, at) to the timeline of every claim
+    citing their sources, each claim's in the order given, in a constant number of
+    queries whatever their number (a check's batch writes all of its events here).
+
+    1. Find the claims citing the sources; lock their heads, all at once.
+    2. Link and insert the events; move the heads on; send `timeline_written`.
+    3. Changes that alter what a source says (edited, headline, correction, retraction,
+       gone, moved) also flag each citing evidence `needs_review`, and the claims'
+       counts are stored again.
     """
-    if kind not in ClaimEvent.SOURCE_KINDS:
-        raise ValueError(f"{kind!r} is not a source event.")
-    at = at or timezone.now()
-    claim_ids = Evidence.objects.filter(source=source).values_list("claim_id", flat=True)
-    heads = _locked_heads(claim_ids)
-    # The source as it was named when this happened: the timeline shows the event from
-    # its payload, never from today's row.
-    payload = {"url": source.url, "title": source.title, **(payload or {})}
-    events = ClaimEvent.objects.bulk_create(
-        _link(head, kind, None, payload, source_id=source.pk, at=at) for head in heads
-    )
-    for head in heads:
-        head.last_activity_at = max(head.last_activity_at, at)
-    Claim.objects.bulk_update(heads, ["timeline_head", "timeline_length", "last_activity_at"])
-    signals.timeline_written.send(sender=ClaimEvent, claims=heads)
-    if kind in ClaimEvent.REVIEW_KINDS:
-        Evidence.objects.filter(source=source).update(needs_review=True)
-        claims_recount(claim_ids)
-    return events
+    for _, kind, _, _ in events:
+        if kind not in ClaimEvent.SOURCE_KINDS:
+            raise ValueError(f"{kind!r} is not a source event.")
+    if not events:
+        return []
+    citing: dict[int, list[int]] = {}
+    for source_id, claim_id in (
+        Evidence.objects.filter(source__in={source.pk for source, *_ in events})
+        .order_by("claim_id")
+        .values_list("source_id", "claim_id")
+    ):
+        citing.setdefault(source_id, []).append(claim_id)
+    heads = {head.pk: head for head in _locked_heads(set().union(*citing.values()))}
+    linked = []
+    for source, kind, payload, at in events:
+        # The source as it was named when this happened: the timeline shows the event
+        # from its payload, never from today's row.
+        payload = {"url": source.url, "title": source.title, **(payload or {})}
+        for claim_id in citing.get(source.pk, ()):
+            head = heads[claim_id]
+            linked.append(_link(head, kind, None, payload, source_id=source.pk, at=at))
+            head.last_activity_at = max(head.last_activity_at, at)
+    written = ClaimEvent.objects.bulk_create(linked)
+    if heads:
+        Claim.objects.bulk_update(
+            list(heads.values()), ["timeline_head", "timeline_length", "last_activity_at"]
+        )
+        signals.timeline_written.send(sender=ClaimEvent, claims=list(heads.values()))
+    review = {source.pk for source, kind, *_ in events if kind in ClaimEvent.REVIEW_KINDS}
+    if review:
+        Evidence.objects.filter(source__in=review).update(needs_review=True)
+        claims_recount({claim_id for pk in review for claim_id in citing.get(pk, ())})
+    return written
 
 
 @transaction.atomic

@@ -11,11 +11,13 @@ The worker (monitoring.tasks.check_sources), the operator's command (check_sourc
 3. Decide per source (`decide`, pure): outcome, new state, next check, and for a change the
    snapshot and timeline events. Text is extracted only when the body is new.
 4. Write (`write`): one bulk insert of check attempts, one bulk update of the sources whose state
-   did not change, and for each change a conditional update (`filter(pk, content_hash,
-   state).update(...)`): zero rows means another run of the same check already wrote it,
-   so a redelivered message writes no second snapshot or event. A page that did not
-   change is captured only when its source needs a capture, so every linked source is
-   captured at least once and an unchanged page is not stored again at every check.
+   did not change, and for the changes one conditional update of them all (a row is written
+   only where its content hash and state are still as loaded; one that is not was written
+   by another run of the same check, so a redelivered message writes no second snapshot or
+   event), then their captures, snapshots, events and fingerprints in bulk, and the claims
+   citing them regrouped into origins once: a constant number of queries per batch. A page
+   that did not change is captured only when its source needs a capture, so every linked
+   source is captured at least once and an unchanged page is not stored again at every check.
 5. Return the transient failures (timeouts, connection errors, 5xx) for a retry at
    `retry_at`, one time for the batch: the task queues the retry for it, and the source
    page says "retrying at" it (monitoring.selectors.check_facts).

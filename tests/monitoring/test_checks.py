@@ -3,11 +3,15 @@
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from werkzeug.wrappers import Response
 
+from claims import services
 from claims.models import ClaimEvent
 from monitoring.checks import check_batch
-from sources.models import CheckAttempt, Snapshot, Source
+from sources import fetch
+from sources.models import Capture, CheckAttempt, Snapshot, Source
 
 from ..sites import LOREM, article
 
@@ -257,6 +261,68 @@ def test_it_checks_a_batch_of_many_sources_in_few_queries(
     with django_assert_max_num_queries(4):
         check_batch([s.pk for s in sources])  # all 304
     assert CheckAttempt.objects.filter(outcome="not_modified").count() == 30
+
+
+def test_it_writes_a_batch_of_changes_in_a_number_of_queries_independent_of_its_size(site, analyst):
+    """Snapshots, captures, fingerprints, origins and source events are written for the
+    whole batch at once: 20 changed sources cost what 5 do (issue 24.2)."""
+
+    def changed_batch(n: int) -> int:
+        urls = [site.set(f"/b{n}/{i}", article(f"Ministers {n} {i}")) for i in range(n)]
+        sources = []
+        for i in range(0, n, 2):  # each claim cites two of the sources
+            claim = services.claim_create(statement=f"Claim {n} {i}", actor=analyst)
+            for url in urls[i : i + 2]:
+                ev = services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
+                sources.append(ev.source)
+        ids = [s.pk for s in sources]
+        check_batch(ids)  # first snapshots
+        for i in range(n):
+            site.set(f"/b{n}/{i}", article(f"No meeting {n} {i}, ministry says"))
+        with CaptureQueriesContext(connection) as queries:
+            check_batch(ids)
+        events = ClaimEvent.objects.filter(source_id__in=ids, kind=Kind.SOURCE_HEADLINE_CHANGED)
+        assert events.count() == n
+        assert Snapshot.objects.filter(source_id__in=ids).count() == 2 * n
+        return len(queries)
+
+    small, large = changed_batch(5), changed_batch(20)
+    assert large - small <= 2, (small, large)
+    assert large <= 40
+
+
+def test_it_writes_a_batch_once_when_two_runs_of_it_write_the_same_changes(site, analyst):
+    from django.utils import timezone
+
+    from monitoring.checks import load_batch
+    from monitoring.checks.decide import decide
+    from monitoring.checks.fetching import Fetched
+    from monitoring.checks.write import latest_snapshots, write
+
+    claim = services.claim_create(statement="The ministers will meet.", actor=analyst)
+    urls = [site.set(f"/twice/{i}", article(f"Ministers {i}")) for i in range(3)]
+    ids = [
+        services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst).source.pk
+        for url in urls
+    ]
+    check_batch(ids)
+    for i in range(3):
+        site.set(f"/twice/{i}", article(f"No meeting {i}, ministry says"))
+    results = {pk: fetch.fetch(url) for pk, url in zip(ids, urls, strict=True)}
+    # Two runs of the same batch loaded the same state and fetched the same changes.
+    runs = [load_batch(ids) for _ in range(2)]
+    previous = latest_snapshots(runs[0])
+    for sources in runs:
+        now = timezone.now()
+        decisions = [
+            decide(s, Fetched(s.pk, now, 5, result=results[s.pk]), now=now, previous=previous[s.pk])
+            for s in sources
+        ]
+        write(decisions, now=now)
+    assert Snapshot.objects.filter(source_id__in=ids).count() == 6
+    assert claim.events.filter(kind=Kind.SOURCE_HEADLINE_CHANGED).count() == 3
+    assert Capture.objects.filter(source_id__in=ids).count() == 6
+    assert CheckAttempt.objects.filter(source_id__in=ids).count() == 9
 
 
 def test_it_shows_the_words_changed_on_the_claim_page(cited_source, site, claim, analyst_client):
