@@ -9,11 +9,14 @@
 3. A 200 is parsed from its bytes (discovery.feeds); new items become articles, and each
    new article is matched against the open claims (discovery.services.suggestions_make).
 4. The feed's next poll: DISCOVERY_POLL_MINUTES after success; after n failures in a row
-   POLL x 2^n, at most a day.
+   POLL x 2^n, at most a day. Feeds whose new state is the same (every 304 of the batch)
+   are written by one UPDATE, the batch's writes in one transaction: an unchanged feed
+   costs its request and a share of one statement (bench/feeds.py).
 """
 
 import asyncio
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,6 +86,7 @@ def poll_batch(feed_ids: list[int], *, now: datetime | None = None) -> PollRepor
     targets = [_Target(f.pk, f.url, f.etag, f.last_modified) for f in feeds.values()]
     fetched = asyncio.run(fetch_many(targets))
     now = now or timezone.now()
+    writes: dict[tuple, list[int]] = defaultdict(list)  # the same new state: one UPDATE
     for done in fetched:
         feed = feeds[done.source_id]
         report.polled += 1
@@ -112,5 +116,8 @@ def poll_batch(feed_ids: list[int], *, now: datetime | None = None) -> PollRepor
                 last_error=str(exc)[:LAST_ERROR_MAX],
                 next_poll_at=next_poll(failures, now=now),
             )
-        Feed.objects.filter(pk=feed.pk).update(**fields)
+        writes[tuple(sorted(fields.items()))].append(feed.pk)
+    with transaction.atomic():
+        for fields, ids in writes.items():
+            Feed.objects.filter(pk__in=ids).update(**dict(fields))
     return report
