@@ -519,7 +519,7 @@ class ClaimUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="Publish (true) or unpublish (false) the claim's public page (editors).",
     )
-    confirm = serializers.BooleanField(
+    confirm = Flag(
         required=False,
         default=False,
         help_text="With `published: true`: publish even though the publish check found "

@@ -74,3 +74,9 @@ def test_it_gives_source_urls_back_as_uris(analyst_api):
     assert given.startswith("https://www.bbc.com/urdu/articles/%D9%BE%D8%A7%DA%A9")
     listed = analyst_api.get("/api/sources/").json()["results"]
     assert [s["url"] for s in listed] == [given]
+
+
+def test_it_takes_only_a_json_boolean_as_the_publish_confirmation(editor_api, claim):
+    url = f"/api/claims/{claim.code}/"
+    response = editor_api.patch(url, {"version": claim.version, "confirm": "yes"}, format="json")
+    assert response.status_code == 400 and "confirm" in response.json()

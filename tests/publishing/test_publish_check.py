@@ -204,7 +204,8 @@ def test_it_documents_the_409_and_confirm_in_the_schema(client):
     schema = client.get("/api/schema/?format=json").json()
     patch = schema["paths"]["/api/claims/{code}/"]["patch"]
     assert "409" in patch["responses"]
-    fields = schema["components"]["schemas"]["PatchedClaimUpdate"]["properties"]
+    body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][body.rsplit("/", 1)[1]]["properties"]
     assert "confirm" in fields
     assert "publish_check" in schema["components"]["schemas"]["PublishCheck"]["properties"]
 
