@@ -37,6 +37,19 @@ def own_cache(settings):
 
 
 @pytest.fixture
+def capture_dir(settings, tmp_path):
+    """Captures stored under the test's own folder (sources.captures.storage)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "captures": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "captures")},
+        },
+    }
+    return tmp_path / "captures"
+
+
+@pytest.fixture
 def make_user(django_user_model):
     def make(username: str, group: str | None = None, **extra):
         user = django_user_model.objects.create_user(

@@ -24,18 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def capture_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "captures": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "captures")},
-        },
-    }
-    return tmp_path / "captures"
-
-
-@pytest.fixture
 def changed_source(cited_source, site, capture_dir):
     check_batch([cited_source.pk])
     site.set("/news/cited", article("Ministers will not meet", "The meeting was called off."))

@@ -27,18 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def capture_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "captures": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "captures")},
-        },
-    }
-    return tmp_path / "captures"
-
-
-@pytest.fixture
 def checked_claim(claim, analyst, site, capture_dir):
     """A claim citing a source that was checked, changed, and checked again."""
     url = site.set("/news/1", article("Ministers to meet"))

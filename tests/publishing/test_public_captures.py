@@ -23,18 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def capture_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "captures": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "captures")},
-        },
-    }
-    return tmp_path / "captures"
-
-
-@pytest.fixture
 def checked(claim, analyst, editor, site, capture_dir):
     """A decided claim citing a source that was checked (its capture judged)."""
     url = site.set("/news/1", article("Ministers to meet", "They will meet in Qingdao."))

@@ -15,18 +15,6 @@ from sources.models import Capture, Snapshot
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def capture_dir(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "captures": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "captures")},
-        },
-    }
-    return tmp_path / "captures"
-
-
 def capture(source, body: bytes, *, days_ago: int):
     """A check of `source` that stored a snapshot, its capture and a source event."""
     at = timezone.now() - timedelta(days=days_ago)

@@ -23,16 +23,9 @@ BODY = (
 
 
 @pytest.fixture
-def capture_storage(settings, tmp_path):
+def capture_storage(settings, capture_dir):
     settings.FETCH_ALLOW_PRIVATE = True
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "captures": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "captures")},
-        },
-    }
-    return tmp_path / "captures"
+    return capture_dir
 
 
 @pytest.fixture
