@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from pytest_httpserver import HTTPServer
 
 from discovery import polling
 from discovery.models import Article, Suggestion
@@ -76,6 +77,26 @@ def test_it_fetches_feeds_through_the_guard(make_feed, site, settings):
     feed = poll(feed)
     assert feed.failures == 1 and "not a public web site" in feed.last_error
     assert site.hits.get("/feed.xml", 0) == 0
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_it_never_follows_a_feeds_redirect_to_a_private_address(make_feed, site, settings, status):
+    # The feed's own address is allowed; the hop to another local port is not, and the
+    # receiver there must never see a request (feedparser only ever gets the bytes).
+    receiver = HTTPServer(host="127.0.0.1", port=0)
+    receiver.expect_request("/admin").respond_with_data("secret")
+    receiver.start()
+    try:
+        feed = make_feed(body=FEED)
+        site.redirect("/feed.xml", f"http://127.0.0.1:{receiver.port}/admin", status=status)
+        settings.FETCH_ALLOW_PRIVATE = False
+        settings.FETCH_ALLOW_HOSTS = frozenset({f"127.0.0.1:{site.server.port}"})
+        feed = poll(feed)
+        assert receiver.log == []
+        assert feed.failures == 1 and not Article.objects.exists()
+        assert "not a public web site" in feed.last_error, feed.last_error
+    finally:
+        receiver.stop()
 
 
 def test_it_leases_due_feeds_once_until_the_lease_runs_out(make_feed):
