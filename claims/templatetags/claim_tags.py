@@ -80,29 +80,25 @@ def iso_date(value):
     return parse_datetime(value) if isinstance(value, str) else value
 
 
-@register.simple_tag(takes_context=True)
-def claim_parts(context, slot: str) -> str:
-    """The parts other apps add to the claim page in `slot` (claims.hooks), each rendered
-    by its own template with the page's context and the part's own."""
-    request, claim = context["request"], context["claim"]
+def _render_parts(context, parts, *args) -> str:
+    """Each part rendered by its own template with the page's context and the part's own
+    (`part.context(*args)`)."""
     rendered = []
-    for part in hooks.parts(slot):
+    for part in parts:
         template = context.template.engine.get_template(part.template)
-        with context.push(part.context(request, claim)):
+        with context.push(part.context(*args)):
             rendered.append(template.render(context))
     # Rendered by templates, which escaped every value they printed.
     return mark_safe("".join(rendered))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def claim_parts(context, slot: str) -> str:
+    """The parts other apps add to the claim page in `slot` (claims.hooks)."""
+    return _render_parts(context, hooks.parts(slot), context["request"], context["claim"])
 
 
 @register.simple_tag(takes_context=True)
 def review_parts(context) -> str:
-    """The panels other apps add to the review queue (claims.hooks.QueuePart), each rendered
-    by its own template with the page's context and the part's own."""
-    request, scope = context["request"], context.get("scope")
-    rendered = []
-    for part in hooks.queue_parts():
-        template = context.template.engine.get_template(part.template)
-        with context.push(part.context(request, scope)):
-            rendered.append(template.render(context))
-    # Rendered by templates, which escaped every value they printed.
-    return mark_safe("".join(rendered))  # noqa: S308
+    """The panels other apps add to the review queue (claims.hooks.QueuePart)."""
+    return _render_parts(context, hooks.queue_parts(), context["request"], context.get("scope"))
