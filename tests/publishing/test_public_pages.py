@@ -14,7 +14,8 @@ from django.urls import reverse
 from claims import services
 from claims.models import ClaimEvent
 from publishing import public_views
-from publishing.services import claim_unpublish
+from publishing.services import claim_publish, claim_unpublish
+from tests.hostile import XSS
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +292,26 @@ def test_the_embed_leads_with_the_sources_on_the_verdicts_side(client, published
     assert html.index("stance-denies") < html.index("stance-supports")
     # The way to the sources and reasons is above the list, never cut off by the frame.
     assert html.index("Sources and reasons on Claimwatch") < html.index('class="sources"')
+
+
+def test_it_keeps_typed_markup_inside_the_claimreview_data(client, claim, editor):
+    # jsonld's mark_safe holds only JSON whose <, > and & are escaped: typed text can
+    # neither close the <script> element nor add one.
+    hostile = f"Ministers meet {XSS} </script><script>alert(2)</script>"
+    claim = services.claim_update(
+        claim=claim, statement=hostile, expected_version=claim.version, actor=editor
+    )
+    claim = services.verdict_set(
+        claim=claim,
+        status="denied",
+        rationale=hostile,
+        expected_version=claim.version,
+        actor=editor,
+    )
+    claim_publish(claim=claim, actor=editor)
+    _, html = page(client, claim)
+    data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in data and ">" not in data
+    review = json.loads(data)
+    assert review["claimReviewed"].startswith(f"Ministers meet {XSS}"[:60])  # kept as text
+    assert "<script>alert(2)</script>" not in html
