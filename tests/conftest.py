@@ -13,6 +13,7 @@ from intake.models import ImportJob
 from .roles import ensure_roles
 from .sites import (  # noqa: F401 (the local web site's fixtures, for every test)
     cited_source,
+    flipped,
     keep_groups,
     make_source,
     monitor_settings,

@@ -16,6 +16,8 @@ from werkzeug.wrappers import Request, Response
 
 from claims import services as claim_services
 from claimwatch.celery import app
+from monitoring.checks import check_batch
+from sources.models import Source
 from sources.services import source_get_or_create
 
 from .roles import ensure_roles
@@ -116,6 +118,22 @@ def cited_source(claim, analyst, site):
     url = site.set("/news/cited", article("Ministers to meet"))
     evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
     return evidence.source
+
+
+# A supporting report whose outlet later rewrote its headline to deny the claim (issue 19).
+LINKED = "Ministers may meet at SCO"
+FLIPPED = "Pakistan rules out meeting at SCO"
+
+
+@pytest.fixture
+def flipped(claim, analyst, site):
+    """A source linked as supporting; its headline flipped after the link (two checks)."""
+    url = site.set("/sco", article(LINKED))
+    evidence = claim_services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
+    check_batch([evidence.source_id])
+    site.set("/sco", article(FLIPPED))
+    check_batch([evidence.source_id])
+    return Source.objects.get(pk=evidence.source_id)
 
 
 @pytest.fixture

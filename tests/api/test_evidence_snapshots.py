@@ -8,22 +8,9 @@ from claims import services
 from monitoring.checks import check_batch
 from sources.models import Snapshot, Source
 
-from ..sites import article
+from ..sites import FLIPPED, LINKED, article
 
 pytestmark = pytest.mark.django_db
-
-LINKED = "Ministers may meet at SCO"
-FLIPPED = "Pakistan rules out meeting at SCO"
-
-
-@pytest.fixture
-def flipped(claim, analyst, site):
-    url = site.set("/sco", article(LINKED))
-    evidence = services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
-    check_batch([evidence.source_id])
-    site.set("/sco", article(FLIPPED))
-    check_batch([evidence.source_id])
-    return Source.objects.get(pk=evidence.source_id)
 
 
 def test_it_gives_the_judged_and_the_current_snapshot(analyst_api, claim, flipped):

@@ -13,23 +13,9 @@ from monitoring.checks import check_batch
 from publishing import exports
 from sources.models import Snapshot, Source
 
-from ..sites import article
+from ..sites import FLIPPED, LINKED, article
 
 pytestmark = pytest.mark.django_db
-
-LINKED = "Ministers may meet at SCO"
-FLIPPED = "Pakistan rules out meeting at SCO"
-
-
-@pytest.fixture
-def flipped(claim, analyst, site):
-    """A source linked as supporting; its headline flipped after the link."""
-    url = site.set("/sco", article(LINKED))
-    evidence = services.evidence_add(claim=claim, url=url, stance="supports", actor=analyst)
-    check_batch([evidence.source_id])
-    site.set("/sco", article(FLIPPED))
-    check_batch([evidence.source_id])
-    return Source.objects.get(pk=evidence.source_id)
 
 
 def test_it_exports_the_headline_as_linked_and_when_it_was_taken(claim, flipped):
