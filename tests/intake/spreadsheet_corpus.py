@@ -258,6 +258,12 @@ def libreoffice_ods() -> bytes:
         '<table:table table:name="Claims">' + "".join(claims) + "</table:table>"
         "</office:spreadsheet></office:body></office:document-content>"
     )
+    return ods_package(content)
+
+
+def ods_package(content: str) -> bytes:
+    """An .ods file around `content.xml` as LibreOffice packs it: the stored mimetype
+    first, then the content and the manifest."""
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'

@@ -19,6 +19,8 @@ import pytest
 
 from intake.spreadsheets import ImportLimits
 
+from .spreadsheet_corpus import ods_package
+
 ROOT = Path(__file__).resolve().parents[2]
 # Python with Django and calamine loaded maps ~350 MB; a sheet at the caps needs ~100 MB.
 MEMORY_LIMIT = 1024 * 1024 * 1024
@@ -153,23 +155,7 @@ def ods(rows: str) -> bytes:
         '<office:body><office:spreadsheet><table:table table:name="Claims">'
         f"{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
-        'opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry '
-        'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
-        'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
-        'manifest:media-type="text/xml"/></manifest:manifest>'
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            zipfile.ZipInfo("mimetype"),
-            "application/vnd.oasis.opendocument.spreadsheet",
-            compress_type=zipfile.ZIP_STORED,
-        )
-        archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", manifest)
-    return out.getvalue()
+    return ods_package(content)
 
 
 def _ods_cell(text: str) -> str:
