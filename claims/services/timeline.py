@@ -128,6 +128,8 @@ def events_append(claim: Claim, events: Iterable[tuple]) -> list[ClaimEvent]:
 def events_append_across(rows: list[tuple]) -> list[ClaimEvent]:
     """Append events to several claims' timelines in one insert, each claim's in the
     order given. `rows` are (claim id, kind, actor id, payload, source id, at)."""
+    if not rows:
+        return []
     heads = {head.pk: head for head in _locked_heads({row[0] for row in rows})}
     written = ClaimEvent.objects.bulk_create(
         _link(heads[claim_id], kind, actor_id, payload, source_id=source_id, at=at)
@@ -186,22 +188,15 @@ def source_events_record(
         .values_list("source_id", "claim_id")
     ):
         citing.setdefault(source_id, []).append(claim_id)
-    heads = {head.pk: head for head in _locked_heads(set().union(*citing.values()))}
-    linked = []
+    rows = []
     for source, kind, payload, at in events:
         # The source as it was named when this happened: the timeline shows the event
         # from its payload, never from today's row.
         payload = {"url": source.url, "title": source.title, **(payload or {})}
-        for claim_id in citing.get(source.pk, ()):
-            head = heads[claim_id]
-            linked.append(_link(head, kind, None, payload, source_id=source.pk, at=at))
-            head.last_activity_at = max(head.last_activity_at, at)
-    written = ClaimEvent.objects.bulk_create(linked)
-    if heads:
-        Claim.objects.bulk_update(
-            list(heads.values()), ["timeline_head", "timeline_length", "last_activity_at"]
+        rows.extend(
+            (claim_id, kind, None, payload, source.pk, at) for claim_id in citing.get(source.pk, ())
         )
-        signals.timeline_written.send(sender=ClaimEvent, claims=list(heads.values()))
+    written = events_append_across(rows)
     review = {source.pk for source, kind, *_ in events if kind in ClaimEvent.REVIEW_KINDS}
     if review:
         Evidence.objects.filter(source__in=review).update(needs_review=True)
