@@ -37,6 +37,7 @@ from .forms import (
     TimelineFilterForm,
     VerdictForm,
 )
+from .event_rows import event_rows
 from .models import Claim, Evidence
 from .strip import evidence_strip
 
@@ -206,6 +207,11 @@ class ClaimPage:
     @property
     def events(self):
         return self._events[0]
+
+    @cached_property
+    def event_rows(self):
+        """The events' rows as HTML, from the cache where they were rendered before."""
+        return event_rows(self.events)
 
     @property
     def next_cursor(self) -> str:

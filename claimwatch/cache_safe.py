@@ -1,5 +1,6 @@
 """Django's cache for what must keep working while it is away (Redis stopped): the public
-pages (publishing) and the password-reset counter (claimwatch.throttle).
+pages (publishing), the password-reset counter (claimwatch.throttle) and the claim page's
+timeline rows (claims.event_rows).
 
 1. Every call here catches what an unreachable cache raises (Redis' errors; OSError for
    the file cache) and logs it once a minute at most, instead of answering 500.
@@ -73,3 +74,18 @@ def count(key: str, timeout: int) -> int | None:
     except CACHE_ERRORS as exc:
         _away(exc)
         return None
+
+
+def get_many(keys: list[str]) -> dict[str, Any]:
+    try:
+        return cache.get_many(keys)
+    except CACHE_ERRORS as exc:
+        _away(exc)
+        return {}
+
+
+def set_many(values: dict[str, Any], timeout: int | None) -> None:
+    try:
+        cache.set_many(values, timeout)
+    except CACHE_ERRORS as exc:
+        _away(exc)
