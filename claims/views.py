@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -24,6 +25,7 @@ from claimwatch.htmx import fragment, render_page
 from claimwatch.paging import get_page
 
 from . import hooks, selectors, services
+from .event_rows import event_rows
 from .forms import (
     ClaimEditForm,
     ClaimFilterForm,
@@ -37,7 +39,6 @@ from .forms import (
     TimelineFilterForm,
     VerdictForm,
 )
-from .event_rows import event_rows
 from .models import Claim, Evidence
 from .strip import evidence_strip
 
@@ -146,6 +147,8 @@ def claim_create(request):
 class ClaimPage:
     """What the claim page shows, each part read once and only when a template asks."""
 
+    stance_choices = Evidence.Stance.choices
+
     def __init__(self, request, claim: Claim, *, timeline: TimelineFilterForm, **forms):
         self.request = request
         self.claim = claim
@@ -170,10 +173,10 @@ class ClaimPage:
     @cached_property
     def evidence(self) -> list[Evidence]:
         evidence = selectors.evidence_with_records(selectors.claim_evidence(self.claim))
-        if self.refused_edit:
-            source_id, form = self.refused_edit
-            for ev in evidence:
-                ev.refused = form if ev.source_id == source_id else None
+        source_id, form = self.refused_edit or (None, None)
+        for ev in evidence:
+            # Set on every card: a template's lookup of a missing attribute is slow.
+            ev.refused = form if ev.source_id == source_id else None
         return evidence
 
     @cached_property
@@ -186,6 +189,15 @@ class ClaimPage:
     @cached_property
     def origins(self) -> list[selectors.OriginGroup]:
         return selectors.claim_origins(self.evidence)
+
+    @cached_property
+    def origin_options(self) -> list[tuple[selectors.OriginGroup, str, str]]:
+        """(origin, the code of its first source, its label cut short): the choices of
+        every "join origins" form, made once rather than once per form."""
+        return [
+            (group, str(group.evidence[0].source.code), Truncator(group.label).chars(60))
+            for group in self.origins
+        ]
 
     @cached_property
     def origin_summary(self) -> list[tuple[str, str, int, int]]:
