@@ -247,11 +247,14 @@ def claim_events(
 
 
 def claim_strip_points(
-    claim: Claim,
+    claim: Claim, evidence: list[Evidence] | None = None
 ) -> tuple[list[Evidence], list[ClaimEvent], list[ClaimEvent]]:
     """What the visual strip plots: evidence by time and stance, verdict changes, and
-    changes of the cited sources (the kinds that ask for a review)."""
-    evidence = list(claim.evidence.only("added_at", "stance", "source_id").order_by("added_at"))
+    changes of the cited sources (the kinds that ask for a review). `evidence`: all of
+    the claim's, when the caller has it loaded already (claim_evidence)."""
+    if evidence is None:
+        evidence = claim.evidence.only("added_at", "stance", "source_id")
+    evidence = sorted(evidence, key=lambda ev: ev.added_at)
     events = list(
         claim.timeline()
         .filter(kind__in=[ClaimEvent.Kind.VERDICT_SET, *ClaimEvent.REVIEW_KINDS])
@@ -393,22 +396,44 @@ def event_record(event: ClaimEvent, claim_code) -> dict:
     )
 
 
+# Events of one claim that timeline_verify reads at a time; a shorter timeline is one fetch.
+VERIFY_PAGE_CHUNK = 500
+
+
 def timeline_verify(claim: Claim) -> chain.Break | None:
     """Recompute the claim's hash chain from its stored events; the first break or None.
 
-    Reads the events in `seq` order a chunk at a time, whatever the timeline's length.
+    Reads the events in `seq` order as plain rows, a chunk at a time (a server-side
+    cursor) when the timeline is longer than one chunk, in one fetch otherwise: the claim
+    page verifies on every view, and a cursor costs two more round trips.
     """
-    events = (
+    rows = (
         ClaimEvent.objects.filter(claim_id=claim.pk)
         .order_by("seq")
-        .only("seq", "kind", "actor_id", "created_at", "payload", "source_id", "prev_hash", "hash")
+        .values_list(
+            "seq", "kind", "actor_id", "created_at", "payload", "source_id", "prev_hash", "hash"
+        )
     )
-    return chain.verify(
-        str(claim.code),
-        ((event_record(e, claim.code), e.hash) for e in events.iterator(chunk_size=500)),
-        head=claim.timeline_head,
-        length=claim.timeline_length,
+    if claim.timeline_length > VERIFY_PAGE_CHUNK:
+        rows = rows.iterator(chunk_size=VERIFY_PAGE_CHUNK)
+    code = str(claim.code)
+    records = (
+        (
+            chain.record(
+                claim_code=code,
+                seq=seq,
+                kind=kind,
+                actor_id=actor_id,
+                created_at=created_at,
+                payload=payload,
+                source_id=source_id,
+                prev=prev_hash,
+            ),
+            stored,
+        )
+        for seq, kind, actor_id, created_at, payload, source_id, prev_hash, stored in rows
     )
+    return chain.verify(code, records, head=claim.timeline_head, length=claim.timeline_length)
 
 
 # Rows the verifier's server-side cursor fetches at a time.

@@ -241,7 +241,9 @@ class ClaimPage:
 
     @cached_property
     def strip(self):
-        evidence, verdicts, changes = selectors.claim_strip_points(self.claim)
+        # The evidence part, drawn before the timeline, has loaded every piece already.
+        loaded = self.__dict__.get("evidence")
+        evidence, verdicts, changes = selectors.claim_strip_points(self.claim, loaded)
         # What other apps saw arrive and a person has yet to decide (suggested sources).
         arrivals = hooks.arrivals(self.claim, limit=STRIP_ARRIVALS, waiting=True)
         return evidence_strip(self.claim, evidence, verdicts, changes, arrivals, now=timezone.now())
