@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 
 # Canonical fields, in the order a JSON line of the evidence bundle lists them.
 FIELDS = ("claim", "seq", "kind", "actor", "created_at", "payload", "source", "prev")
@@ -70,31 +71,38 @@ def record(
     }
 
 
-def stored_record(
+# What `_CANONICAL` writes for a str (ensure_ascii=False): the same function.
+_quote = encode_basestring
+
+
+def stored_canonical(
     *,
     claim_code: str,
     seq: int,
     kind: str,
     actor_id: int | None,
     created_at: str,
-    payload_json: str,
+    payload,
     source_id: int | None,
     prev: str,
-) -> dict:
-    """`record` of an event as read from the database, its time already in `timestamp`'s
-    form and its payload the stored JSON text: the same content, parsed once instead of
-    the round trip `jsonable` makes of a payload held in memory (verify_timeline reads
-    millions)."""
-    return {
-        "claim": claim_code,
-        "seq": seq,
-        "kind": kind,
-        "actor": actor_id,
-        "created_at": created_at,
-        "payload": json.loads(payload_json) or {},
-        "source": source_id,
-        "prev": prev,
-    }
+) -> bytes:
+    """`canonical` of an event as read from the database: the same bytes, written field
+    by field (keys in sorted order) instead of through a record dict. `created_at` is
+    already in `timestamp`'s form, `payload` the stored JSON parsed once
+    (`stored_payload`), the ids ints or None (integer columns). verify_timeline encodes
+    millions; tests/claims/test_chain.py holds the two forms equal, byte for byte."""
+    actor = "null" if actor_id is None else int.__repr__(actor_id)
+    source = "null" if source_id is None else int.__repr__(source_id)
+    return (
+        f'{{"actor":{actor},"claim":{_quote(claim_code)},"created_at":{_quote(created_at)},'
+        f'"kind":{_quote(kind)},"payload":{_CANONICAL.encode(payload)},"prev":{_quote(prev)},'
+        f'"seq":{int.__repr__(seq)},"source":{source}}}'
+    ).encode()
+
+
+def stored_payload(payload_json: str):
+    """A payload as the database stores it (JSON text), as `record` holds it."""
+    return json.loads(payload_json) or {}
 
 
 @dataclass
@@ -132,14 +140,60 @@ def verify(
     `head` and `length` are what the claim says its chain ends with: a missing last
     event breaks no link, so only they reveal it.
     """
+    links = ((rec.get("seq"), rec.get("prev"), stored, rec) for rec, stored in records)
+    return _walk(claim_code, links, event_hash, head=head, length=length)
+
+
+def verify_stored(
+    claim_code: str,
+    rows: Iterable[tuple],
+    *,
+    head: str | None = None,
+    length: int | None = None,
+    named: list | None = None,
+) -> Break | None:
+    """`verify` over events as read from the database, without a record dict per event:
+    rows of (seq, kind, actor_id, created_at, payload JSON text, source_id, prev, stored
+    hash) in `seq` order, hashed through `stored_canonical`; the same checks in the same
+    order (`_walk`), so the same first break. The captures each payload names are
+    appended to `named` as (capture, seq, source_id), up to the event that breaks."""
+
+    def links():
+        for seq, kind, actor_id, created_at, payload_json, source_id, prev, stored in rows:
+            payload = stored_payload(payload_json)
+            if named is not None:
+                named.extend((capture, seq, source_id) for capture in captures_named(payload))
+            text = (claim_code, seq, kind, actor_id, created_at, payload, source_id, prev)
+            yield seq, prev, stored, text
+
+    return _walk(claim_code, links(), _stored_hash, head=head, length=length)
+
+
+def _stored_hash(fields: tuple) -> str:
+    code, seq, kind, actor_id, created_at, payload, source_id, prev = fields
+    text = stored_canonical(
+        claim_code=code,
+        seq=seq,
+        kind=kind,
+        actor_id=actor_id,
+        created_at=created_at,
+        payload=payload,
+        source_id=source_id,
+        prev=prev,
+    )
+    return hashlib.sha256(text).hexdigest()
+
+
+def _walk(claim_code: str, links: Iterable[tuple], digest, *, head, length) -> Break | None:
+    """The checks of a chain, in order: (seq, prev, stored hash, what `digest` hashes)
+    per event; the hash is computed only once seq and link hold."""
     prev, expected_seq = "", 1
-    for rec, stored in records:
-        seq = rec.get("seq")
+    for seq, link, stored, content in links:
         if seq != expected_seq:
             return Break(claim_code, expected_seq, f"event {expected_seq} is missing")
-        if rec.get("prev") != prev:
+        if link != prev:
             return Break(claim_code, seq, "its link to the previous event does not match")
-        if event_hash(rec) != stored:
+        if digest(content) != stored:
             return Break(claim_code, seq, "its content does not match its hash")
         prev, expected_seq = stored, expected_seq + 1
     if length is not None and expected_seq - 1 != length:
