@@ -40,11 +40,11 @@ def helper_starts():
         return [row[0] for row in cursor.fetchall()][1:]
 
 
-def tamper(claim, seq, sql="payload = '{\"text\": \"Forged.\"}'"):
+def tamper(claim, seq, sql='payload = \'{"text": "Forged."}\''):
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
         cursor.execute(
-            f"UPDATE claims_claimevent SET {sql} WHERE claim_id = %s AND seq = %s",
+            f"UPDATE claims_claimevent SET {sql} WHERE claim_id = %s AND seq = %s",  # noqa: S608
             [claim.pk, seq],
         )
         cursor.execute("SET session_replication_role = DEFAULT")
