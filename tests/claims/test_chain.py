@@ -28,9 +28,11 @@ PAYLOADS = [
 # event holding one would not verify after its round trip through jsonb (nor before
 # the fast path: the stored text was always parsed the same way).
 JSONB_ALTERS = [{"big": 1e16, "huge": 1.5e300, "neg": -0.0}]
+# Not objects, still JSON: the encoder made once writes them as `canonical` does.
+NOT_OBJECTS = [[1, "a", {"b": 2.5}], "text", 3, 2.5, True, False, 0, ""]
 
 
-@pytest.mark.parametrize("payload", PAYLOADS + JSONB_ALTERS)
+@pytest.mark.parametrize("payload", PAYLOADS + JSONB_ALTERS + NOT_OBJECTS)
 @pytest.mark.parametrize("actor_id,source_id", [(None, None), (7, 12345678901)])
 def test_stored_canonical_is_the_records_canonical_form(payload, actor_id, source_id):
     fields = dict(seq=3, kind="comment", actor_id=actor_id, source_id=source_id, prev="f" * 64)
@@ -110,3 +112,14 @@ def test_verify_stored_notes_the_captures_each_event_names():
     rows = [tuple(r) for r in rows]
     chain.verify_stored(CODE, rows, named=named)  # the source breaks the hash: noted first
     assert named == [("d" * 64, 9, 42), ("c" * 64, 9, 42)]
+
+
+@pytest.mark.parametrize("text", [' {"a": 1}', '{"a": 1}\n', "[]", "null", ' "x" '])
+def test_stored_payload_reads_what_json_loads_reads(text):
+    assert chain.stored_payload(text) == (json.loads(text) or {})
+
+
+def test_stored_payload_refuses_what_json_loads_refuses():
+    for text in ('{"a": 1} {"b": 2}', "", "{"):
+        with pytest.raises(ValueError):
+            chain.stored_payload(text)
