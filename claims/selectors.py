@@ -1,6 +1,7 @@
 """Reads for claims: lists, search and detail, each in a constant number of queries."""
 
 import itertools
+import multiprocessing
 import re
 import uuid
 from dataclasses import dataclass
@@ -438,6 +439,9 @@ def timeline_verify(claim: Claim) -> chain.Break | None:
 
 # Rows the verifier's server-side cursor fetches at a time.
 VERIFY_CHUNK = 5000
+# Processes that share `timelines_verify` of every claim on PostgreSQL, each over a range
+# of claims, all in one snapshot of the database: the machine's cores (docs/benchmarks.md).
+VERIFY_PROCESSES = 2
 # Every event of every claim in (claim, seq) order. PostgreSQL gives the code and the time
 # in the form the chain hashes; SQLite stores them its own way (hex code, naive UTC time),
 # which `_sqlite_row` turns into that form.
@@ -458,6 +462,16 @@ _TIMELINE_COLUMNS = {
     },
     "sqlite": {"code": "c.code", "created_at": "e.created_at", "payload": "e.payload"},
 }
+# The first claim id of each of %s parts of the claims in id order, the parts about even
+# in events (each claim weighs what its timeline_length says, plus one).
+_TIMELINE_PARTS = """
+    SELECT min(id) FROM (
+        SELECT id, (sum(timeline_length + 1) OVER (ORDER BY id) - 1) * %s
+                   / sum(timeline_length + 1) OVER () AS part
+        FROM claims_claim
+    ) parts GROUP BY part ORDER BY part
+"""
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?")
 
 
 def _sqlite_row(row: tuple) -> tuple:
@@ -472,82 +486,220 @@ def _sqlite_row(row: tuple) -> tuple:
 @dataclass
 class _Named:
     """What the events of the claims read so far name: each capture at its first
-    (claim's place, seq), each cited source at its first claim's place."""
+    (claim id, code, seq), each cited source at its first (claim id, code)."""
 
     captures: dict[str, tuple[int, str, int]]
     sources: dict[int, tuple[int, str]]
 
+    def merge(self, other: "_Named") -> None:
+        for mine, theirs in ((self.captures, other.captures), (self.sources, other.sources)):
+            for key, first in theirs.items():
+                if key not in mine or first < mine[key]:
+                    mine[key] = first
+
+
+@dataclass
+class _Read:
+    """What one reader of a range of claims found: claims and events read, what they
+    name, and the first chain break as (claim id, break)."""
+
+    claims: int
+    events: int
+    named: _Named
+    chain_break: tuple[int, chain.Break] | None
+
 
 def timelines_verify(
-    *, claim_id: int | None = None, progress=None, every: int = 10_000
+    *,
+    claim_id: int | None = None,
+    progress=None,
+    every: int = 10_000,
+    processes: int = VERIFY_PROCESSES,
 ) -> tuple[int, chain.Break | None]:
     """Everything `verify_timeline` checks, for every claim (or one): how many claims
     were read and the first break, or None.
 
-    1. One server-side cursor reads every event of every claim in (claim, seq) order,
-       in one snapshot of the database (a transaction), VERIFY_CHUNK rows at a time.
-    2. Each claim's chain is verified as its events go by (claims.chain.verify), and
-       the captures its events name are noted; `progress(claims, events)` every `every`
-       claims. The first broken chain stops the read.
+    1. Server-side cursors read every event of every claim in (claim, seq) order, in one
+       snapshot of the database, VERIFY_CHUNK rows at a time. On PostgreSQL, for every
+       claim and outside a transaction, the claims are split by id into `processes`
+       ranges about even in events: this process reads the first, a forked helper each
+       other one, on its own connection in the snapshot this transaction exports
+       (pg_export_snapshot, SET TRANSACTION SNAPSHOT). Otherwise one cursor reads all.
+    2. Each claim's chain is verified as its events go by (claims.chain.verify_stored),
+       and the captures its events name are noted; `progress(claims, events)`, counted
+       over every reader, about every `every` claims. A reader's first broken chain stops
+       its read.
     3. The captures named by the claims read are checked in sets: rows in chunks, each
        file re-hashed once (a pruned one holds), then every snapshot whose capture hash
        changed, in one query.
     The first break is the first claim's (by id) with one; within a claim its chain
     comes before its captures, as for one claim at a time.
     """
-    named = _Named(captures={}, sources={})
-    where, params = ("WHERE c.id = %s", [claim_id]) if claim_id is not None else ("", [])
-    claims = events = 0
-    chain_break: tuple[int, chain.Break] | None = None
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        columns = _TIMELINE_COLUMNS[connection.vendor]
-        cursor.execute(_TIMELINES.format(where=where, **columns), params)
-        stream = itertools.chain.from_iterable(
-            iter(lambda: cursor.cursor.fetchmany(VERIFY_CHUNK), [])
-        )
-        if connection.vendor == "sqlite":
-            stream = map(_sqlite_row, stream)
-        for place, (_, group) in enumerate(itertools.groupby(stream, key=itemgetter(0))):
-            rows = list(group)
-            code, head, length = rows[0][1], rows[0][2], rows[0][3]
-            records = [] if rows[0][4] is None else rows
-            problem = chain.verify(
-                code,
-                (_stored(code, row, named, place) for row in records),
-                head=head,
-                length=length,
-            )
-            claims += 1
-            events += len(records)
-            if problem is not None:
-                chain_break = (place, problem)
-                break
-            if progress is not None and claims % every == 0:
-                progress(claims, events)
+    split = (
+        processes > 1
+        and claim_id is None
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+    with transaction.atomic():
+        helpers: list[_Helper] = []
+        where, params = ("WHERE c.id = %s", [claim_id]) if claim_id is not None else ("", [])
+        if split:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+                cursor.execute(_TIMELINE_PARTS, [processes])
+                starts = [row[0] for row in cursor.fetchall()]
+            if len(starts) > 1:
+                ranges = list(zip(starts, [*starts[1:], None], strict=True))
+                conn_params = connection.get_connection_params()
+                helpers = [_Helper(snapshot, conn_params, *r) for r in ranges[1:]]
+                where, params = _range_where(*ranges[0])
+        counter = _Progress(progress, every, helpers)
+        try:
+            with connection.chunked_cursor() as cursor:
+                columns = _TIMELINE_COLUMNS[connection.vendor]
+                cursor.execute(_TIMELINES.format(where=where, **columns), params)
+                rows = itertools.chain.from_iterable(
+                    iter(lambda: cursor.cursor.fetchmany(VERIFY_CHUNK), [])
+                )
+                if connection.vendor == "sqlite":
+                    rows = map(_sqlite_row, rows)
+                read = _timelines_read(rows, counter.own)
+            reads = [read]
+            if read.chain_break is None:
+                reads += [helper.result(counter.tick) for helper in helpers]
+                counter.tick()
+        finally:
+            for helper in helpers:
+                helper.stop()
+        named = reads[0].named
+        for other in reads[1:]:
+            named.merge(other.named)
         problems = _captures_verify(named)
-    if chain_break is not None:
-        problems.append(((chain_break[0], 0, 0), chain_break[1]))
+    for read in reads:
+        if read.chain_break is not None:
+            problems.append(((read.chain_break[0], 0, 0), read.chain_break[1]))
+    claims = sum(read.claims for read in reads)
     return claims, min(problems, key=itemgetter(0))[1] if problems else None
 
 
-def _stored(code: str, row: tuple, named: _Named, place: int) -> tuple[dict, str]:
-    """One event row as (canonical record, stored hash); the capture it names noted."""
-    seq, kind, actor_id, created_at, payload, source_id, prev, digest = row[4:]
-    rec = chain.stored_record(
-        claim_code=code,
-        seq=seq,
-        kind=kind,
-        actor_id=actor_id,
-        created_at=created_at,
-        payload_json=payload,
-        source_id=source_id,
-        prev=prev,
-    )
-    for capture in chain.captures_named(rec["payload"]):
-        named.captures.setdefault(capture, (place, code, seq))
-        if source_id is not None:
-            named.sources.setdefault(source_id, (place, code))
-    return rec, digest
+def _range_where(low: int, high: int | None) -> tuple[str, list]:
+    if high is None:
+        return "WHERE c.id >= %s", [low]
+    return "WHERE c.id >= %s AND c.id < %s", [low, high]
+
+
+_event_fields = itemgetter(slice(4, None))
+
+
+def _timelines_read(rows, counted) -> _Read:
+    """Verify the chains of rows of `_TIMELINES`; `counted(claims, events)` after each
+    claim."""
+    named = _Named(captures={}, sources={})
+    claims = events = 0
+    for claim_id, group in itertools.groupby(rows, key=itemgetter(0)):
+        first = next(group)
+        code, head, length = first[1], first[2], first[3]
+        # the rest of the group, read once, as the chain is walked
+        records = () if first[4] is None else itertools.chain([first], group)  # noqa: B031
+        records = map(_event_fields, records)
+        noted: list = []
+        problem = chain.verify_stored(code, records, head=head, length=length, named=noted)
+        for capture, seq, source_id in noted:
+            named.captures.setdefault(capture, (claim_id, code, seq))
+            if source_id is not None:
+                named.sources.setdefault(source_id, (claim_id, code))
+        claims += 1
+        if problem is not None:
+            return _Read(claims, events, named, (claim_id, problem))
+        events += length  # as verified
+        counted(claims, events)
+    return _Read(claims, events, named, None)
+
+
+class _Progress:
+    """`progress(claims, events)` over this process's read and its helpers', each time
+    the claims read pass another `every`."""
+
+    def __init__(self, progress, every: int, helpers: list["_Helper"]):
+        self.progress, self.every, self.helpers = progress, max(1, every), helpers
+        self.mine = (0, 0)
+        self.next = self.every
+
+    def own(self, claims: int, events: int) -> None:
+        self.mine = (claims, events)
+        self.tick()
+
+    def tick(self) -> None:
+        if self.progress is None:
+            return
+        claims = self.mine[0] + sum(helper.shared[0] for helper in self.helpers)
+        if claims >= self.next:
+            events = self.mine[1] + sum(helper.shared[1] for helper in self.helpers)
+            self.progress(claims, events)
+            self.next = (claims // self.every + 1) * self.every
+
+
+class _Helper:
+    """A forked process that verifies the chains of the claims with ids in [low, high)
+    in the exported snapshot, on a connection of its own (it never touches this
+    process's), and sends back its `_Read`; its counts so far in `shared`."""
+
+    def __init__(self, snapshot: str, conn_params: dict, low: int, high: int | None):
+        if not _SNAPSHOT_ID.fullmatch(snapshot):
+            raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        context = multiprocessing.get_context("fork")
+        self.shared = context.Array("q", 2, lock=False)
+        self.reader, writer = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_helper_main,
+            args=(snapshot, conn_params, low, high, self.shared, writer),
+            daemon=True,
+        )
+        self.process.start()
+        writer.close()
+
+    def result(self, waiting) -> _Read:
+        """The helper's read; `waiting()` about twice a second until it is in."""
+        while not self.reader.poll(0.5):
+            waiting()
+        outcome = self.reader.recv()  # EOFError if it died without a word
+        if isinstance(outcome, str):
+            raise RuntimeError(f"verify_timeline helper failed: {outcome}")
+        return outcome
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.reader.close()
+
+
+def _helper_main(snapshot, conn_params, low, high, shared, writer) -> None:
+    try:
+        raw = connection.Database.connect(**conn_params)
+        with raw.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        where, params = _range_where(low, high)
+
+        def counted(claims: int, events: int) -> None:
+            shared[0], shared[1] = claims, events
+
+        with raw.cursor(name="timelines_verify") as cursor:
+            cursor.itersize = VERIFY_CHUNK
+            sql = _TIMELINES.format(where=where, **_TIMELINE_COLUMNS["postgresql"])
+            cursor.execute(sql, params)
+            rows = itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(VERIFY_CHUNK), []))
+            writer.send(_timelines_read(rows, counted))
+        raw.rollback()
+        raw.close()
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        writer.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        writer.close()
 
 
 def _captures_verify(named: _Named) -> list[tuple[tuple[int, int, int], chain.Break]]:

@@ -278,3 +278,8 @@ def test_it_refuses_update_and_delete_on_sqlite(tmp_path):
     assert out.count("refused: sources_capture is append-only") == 2, out
     assert "unprune refused" in out
     assert "events: 1" in out
+    # the verifier reads SQLite's own forms (hex code, naive time, payload text), in one process
+    verified = subprocess.run(
+        [*manage, "verify_timeline"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert verified.stdout.strip() == "Verified: 1 claim, no break.", verified.stderr

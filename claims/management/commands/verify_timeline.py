@@ -1,8 +1,9 @@
 """manage.py verify_timeline [CLAIM_CODE]: recompute the timelines' hash chains.
 
 Exits 0 when every chain (and every capture its snapshots name) verifies; otherwise
-exits 1 naming the first break. Every event is read once, in order, through one
-server-side cursor (claims.selectors.timelines_verify); progress goes to stderr.
+exits 1 naming the first break. Every event is read once, in order, through server-side
+cursors in one snapshot, the claims split over processes on PostgreSQL
+(claims.selectors.timelines_verify); progress goes to stderr.
 """
 
 import time
@@ -29,8 +30,16 @@ class Command(BaseCommand):
             metavar="N",
             help="Print progress to stderr every N claims (default 10000).",
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=selectors.VERIFY_PROCESSES,
+            metavar="N",
+            help="Processes that share the claims on PostgreSQL "
+            f"(default {selectors.VERIFY_PROCESSES}; 1 reads in this one only).",
+        )
 
-    def handle(self, *args, claim=None, progress=10_000, **options):
+    def handle(self, *args, claim=None, progress=10_000, processes=1, **options):
         claim_id = None
         if claim:
             try:
@@ -47,7 +56,7 @@ class Command(BaseCommand):
             self.stderr.write(f"Checked {claims} claims, {events} events, {seconds:.1f} s")
 
         count, problem = selectors.timelines_verify(
-            claim_id=claim_id, progress=report, every=max(1, progress)
+            claim_id=claim_id, progress=report, every=max(1, progress), processes=processes
         )
         if problem is not None:
             raise CommandError(f"Broken: {problem}")
