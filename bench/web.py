@@ -17,6 +17,8 @@
 5. `--readers` (50) anonymous readers of one published claim's public page (`/p/<code>/`,
    served from the cache) at 100k for `--seconds`: p95 and requests/s. The claim is
    published through `claim_publish` first (once; publishing twice changes nothing).
+   Run it with REDIS_URL set, as production is: without it the cache (and the readers'
+   rate counter) is the file cache under var/, a slower path than production's.
 
 The suite runs it at a tiny size (tests/test_bench_web.py); the figures in
 docs/benchmarks.md come from the default sizes.
@@ -489,7 +491,8 @@ def main() -> int:
     summary = {
         "claims_small": args.small,
         "claims_large": args.large,
-        "server": f"gunicorn --workers {args.workers}",
+        "server": f"gunicorn --workers {args.workers} (gunicorn.conf.py)",
+        "cache": "redis" if os.environ.get("REDIS_URL") else "file",
         "requests_per_page": args.requests,
         "floor_p95_ms": floor,
         "floor_p95_ms_small": figures["small"]["floor"]["p95_ms"],
