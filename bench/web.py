@@ -464,7 +464,8 @@ def main() -> int:
         if goal:
             missed.append(f"{name}: " + ", ".join(goal))
         print(
-            f"{name:16} 1k p95 {small['p95_ms']:7.1f} ms  100k p95 {large['p95_ms']:7.1f} ms"
+            f"{name:16} {size_name(args.small)} p95 {small['p95_ms']:7.1f} ms"
+            f"  {size_name(args.large)} p95 {large['p95_ms']:7.1f} ms"
             f"  x{row['ratio']:<5} floor x{row['ratio_floor']:<5}"
             f"  queries {row['queries_small']}/{row['queries_large']}",
             flush=True,
