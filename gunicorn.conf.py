@@ -1,13 +1,22 @@
-"""The production web server: gunicorn, sync workers, one database connection each.
+"""The production web server: gunicorn, threaded workers, one database connection per thread.
 
     gunicorn claimwatch.wsgi --config gunicorn.conf.py
 
-WEB_CONCURRENCY workers (default 4: two per core on a 2-core machine). Each sync worker
-answers one request at a time and keeps one persistent PostgreSQL connection
-(CONN_MAX_AGE in settings), so the web server holds at most WEB_CONCURRENCY connections;
-with `celery worker --concurrency C` (one connection per pool process) and beat, the
-total is WEB_CONCURRENCY + C + 2 (the worker's main process and beat), to be kept under
-PostgreSQL's max_connections (100 by default) with room for migrations and psql.
+WEB_CONCURRENCY worker processes (default 4: two per core on a 2-core machine), each with
+WEB_THREADS threads (default 4): `gthread`, so a request waiting on Redis or PostgreSQL
+does not hold a whole process, and idle keep-alive connections wait in the worker's
+poller instead of in front of a busy process (50 readers of a cached public page queued
+behind 4 sync workers had p95 tails of seconds, issue 24).
+
+Database connections: each thread keeps one persistent PostgreSQL connection
+(DATABASE_CONN_MAX_AGE, 60 s here unless set: without it every request opened a new
+connection, which cost more than the /claims/ render, issue 24; health-checked before
+reuse). The pool is fixed, so the web server holds at most
+WEB_CONCURRENCY x WEB_THREADS connections (16 by default). With
+`celery worker --concurrency C` (one connection per pool process) and beat the total is
+WEB_CONCURRENCY x WEB_THREADS + C + 2 (the worker's main process and beat), to be kept
+under PostgreSQL's max_connections (100 by default) with room for migrations and psql:
+e.g. 4 x 4 + 8 + 2 = 26.
 """
 
 import os
@@ -16,8 +25,10 @@ import os
 # the proxy is on another host): the app is meant to sit behind a TLS proxy.
 bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-worker_class = "sync"
-threads = 1
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# Set for the workers (settings read it): a connection per thread, kept between requests.
+raw_env = [f"DATABASE_CONN_MAX_AGE={os.environ.get('DATABASE_CONN_MAX_AGE', '60')}"]
 timeout = 30
 graceful_timeout = 20
 keepalive = 2

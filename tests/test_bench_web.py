@@ -45,7 +45,7 @@ def drop(admin_url: str, names: list[str]) -> None:
     admin.close()
 
 
-def test_it_measures_the_claim_page_and_verify_timeline_at_a_tiny_size(
+def test_it_measures_the_claim_page_public_page_and_verify_timeline_at_a_tiny_size(
     transactional_db, keep_groups
 ):
     """Databases copied from the (migrated, empty) test database, so nothing migrates
@@ -66,6 +66,7 @@ def test_it_measures_the_claim_page_and_verify_timeline_at_a_tiny_size(
                 "--requests=3",
                 "--workers=1",
                 "--users=2",
+                "--readers=3",
                 "--seconds=1",
                 f"--port={port}",
                 f"--template={template}",
@@ -92,3 +93,7 @@ def test_it_measures_the_claim_page_and_verify_timeline_at_a_tiny_size(
     assert verified[str(SMALL)]["said"] == [f"Verified: {SMALL} claims, no break."]
     assert verified[str(LARGE)]["said"] == [f"Verified: {LARGE} claims, no break."]
     assert "claim page p50/p95" in done.stdout
+    # The public page's readers were answered (every answer 200, or the run stops).
+    public = summary["public_page"]
+    assert public["path"].startswith("/p/") and public["users"] == 3
+    assert public["requests"] > 0 and public["p95_ms"] > 0
