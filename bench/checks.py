@@ -19,7 +19,8 @@ changedetection.io re-checking the same pages.
    again with 1, 2 and 4 worker processes (the changed path's scale-out, in batches of
    --scale-batch, by default small enough for eight batches per process at 4
    processes, so that every process has work to the end). The worker's peak RSS (its
-   largest process) is sampled throughout.
+   largest process) is sampled throughout, and its peak USS (what that process holds
+   alone, without the pages it shares with the worker's parent).
 3. Bare aiohttp (the same conditional requests, same per-host limit) and bare
    trafilatura (extract every changed page in one process): the ceilings.
 4. changedetection.io in its own venv (made under var/bench/cdio by this script with
@@ -211,11 +212,23 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def uss_mb(pid: int) -> float:
+    """Memory only the largest process of the worker holds (its unique set: what exiting
+    would free), in MB: RSS counts the libraries and pages shared with the parent too."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        return max(p.memory_full_info().uss for p in [parent, *parent.children()]) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
 class Claimwatch:
     def __init__(self, args, port: int, hosts: list[str]):
         self.args, self.port, self.hosts = args, port, hosts
         self.worker = None
-        self.peak_rss = 0.0
+        self.peak_rss = self.peak_uss = 0.0
 
     def setup(self) -> None:
         from django.core.management import call_command
@@ -329,6 +342,7 @@ class Claimwatch:
             done = ours.filter(last_checked_at__gte=start).count()
             if self.worker is not None:
                 self.peak_rss = max(self.peak_rss, rss_mb(self.worker.pid))
+                self.peak_uss = max(self.peak_uss, uss_mb(self.worker.pid))
             if done >= count:
                 break
             if time.monotonic() - t0 > self.args.timeout:
@@ -640,8 +654,9 @@ def main() -> int:
         summary["mix_per_s"] = mix["per_s"]
         summary["mix_outcomes"] = mix["outcomes"]
         summary.update(changed_scale_out(cw, args))
-        summary["worker_peak_rss_mb"] = round(cw.peak_rss, 1)
         cw.stop_worker()
+        summary["worker_peak_rss_mb"] = round(cw.peak_rss, 1)
+        summary["worker_peak_uss_mb"] = round(cw.peak_uss, 1)
 
         unchanged = [
             f"http://{hosts[i % len(hosts)]}:{port}/u/{i}" for i in range(args.unchanged_pages)
