@@ -372,6 +372,11 @@ MONITOR_RETRY_LONGEST = (
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that holds more than this many KiB after a task is replaced by a fresh one
+# before its next task (0: never). A guard against growth across batches (caches, a
+# fragmented heap), not a limit within one batch: a pool process reads about 300 MB once it
+# has checked a batch of changed pages (docs/benchmarks.md, "worker memory").
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD", "450000") or None
 # The broker redelivers the messages of a lost connection; stop their running copies.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 if CELERY_BROKER_URL.startswith(("redis", "rediss")):

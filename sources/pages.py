@@ -316,6 +316,13 @@ def drop_prompts(text: str) -> tuple[str, bool]:
 # --- language ----------------------------------------------------------------------------
 
 
+def language_model_load() -> None:
+    """Load py3langid's model now rather than at the first text (about a second and 75 MB
+    of arrays): the worker loads it before its pool forks (monitoring.tasks), so that its
+    pool processes share one copy instead of each reading its own."""
+    language("Load the language model before the first page is read.")
+
+
 def language(text: str, *, fallback: str = "") -> str:
     """ISO 639-1 code of the text's language (py3langid), or `fallback` for too little."""
     sample = " ".join(text[:TEXT_FOR_LANGUAGE].split())
