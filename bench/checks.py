@@ -308,6 +308,15 @@ class Claimwatch:
             cwd=ROOT,
             env=os.environ,
         )
+        self.wait_ready(app)
+
+    def wait_ready(self, app) -> None:
+        """Until the worker answers a ping: its boot (5-12 s here) is no check, and it was
+        timed as half of the first-visit phase at 300 pages."""
+        deadline = time.monotonic() + self.args.timeout
+        while not app.control.ping(timeout=0.5):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the worker did not answer within {self.args.timeout}s")
 
     def stop_worker(self) -> None:
         if self.worker is not None and self.worker.poll() is None:

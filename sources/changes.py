@@ -49,9 +49,13 @@ class Extracted:
     scripted: bool = False  # the page builds its text with scripts
     replacements: int = 0  # U+FFFD the decode needed
 
+    @cached_property  # the content hash and the fingerprint's shingles both read it
+    def normalised_text(self) -> str:
+        return normalise(self.text)
+
     @cached_property  # compared more than once per check; normalising costs ms
     def content_hash(self) -> str:
-        return content_hash(self.title, self.text)
+        return _hash(normalise(notices.strip_ignored(self.title)), self.normalised_text)
 
     @property
     def body(self) -> str:
@@ -76,8 +80,11 @@ def normalise(text: str) -> str:
 
 def content_hash(title: str, text: str) -> str:
     # Reuters' "UPDATE 2-" before a headline is a take number, not the headline.
-    normalised = normalise(notices.strip_ignored(title)) + "\n" + normalise(text)
-    return hashlib.sha256(normalised.encode()).hexdigest()
+    return _hash(normalise(notices.strip_ignored(title)), normalise(text))
+
+
+def _hash(normalised_title: str, normalised_text: str) -> str:
+    return hashlib.sha256((normalised_title + "\n" + normalised_text).encode()).hexdigest()
 
 
 def _skeleton(extracted: Extracted) -> str:

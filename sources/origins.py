@@ -2,9 +2,10 @@
 
 A source's fingerprint is taken from each snapshot the check stores:
 
-1. A MinHash signature (datasketch) of the word shingles of its normalised text, and the
-   LSH band hashes of that signature. Two sources sharing a band hash are candidates; the
-   signature's estimated Jaccard similarity decides (NEAR_DUPLICATE).
+1. A MinHash signature (datasketch's, computed in one numpy step) of the word shingles
+   of its normalised text, and the LSH band hashes of that signature. Two sources sharing
+   a band hash are candidates; the signature's estimated Jaccard similarity decides
+   (NEAR_DUPLICATE).
 2. Who it says it is reporting: names after "according to", "citing", "reported by",
    before "reported" ... (`attributed_names`).
 3. From the HTML: `rel=canonical`, `og:url` and syndication metadata pointing elsewhere
@@ -15,6 +16,7 @@ The grouping of a claim's evidence into origins is claims.origins'; storing a
 fingerprint is sources.services'. No database, no network here.
 """
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -63,7 +65,24 @@ ATTRIBUTION_PATTERNS = [
     rf"(?P<name>{_NAME})\s+(?:reported|reports|first reported|said in a report|"
     r"news agency reported|agency reported)\b",
 ]
-_ATTRIBUTION = [re.compile(p) for p in ATTRIBUTION_PATTERNS]
+# Every match of a pattern lies in one run of word characters, &, apostrophes, hyphens
+# and spaces (a clause: no full stop, comma or quote inside), and holds one of the
+# pattern's words: each pattern is run only on the clauses holding one of its words
+# (on the whole text, the regexes cost more than the rest of the fingerprint).
+_CLAUSE = re.compile(r"[\w&'’\s-]+")
+_ATTRIBUTION = [
+    (re.compile(pattern), re.compile("|".join(needles)))
+    for pattern, needles in zip(
+        ATTRIBUTION_PATTERNS,
+        (
+            ("according to",),
+            ("citing", "cited by", "quoting", "quoted by", "reported by", "via"),
+            ("told", "tells"),
+            ("report",),
+        ),
+        strict=True,
+    )
+]
 # Capitalised words that start sentences or name times, never who is being reported.
 _NOT_NAMES = (
     "the a an it he she they we this that these those officials sources media reports "
@@ -117,24 +136,53 @@ class Fingerprint:
     links: tuple[str, ...] = field(default=())  # outgoing links, normalised
 
 
-def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
-    """The k-word shingles of the normalised text (the whole text when shorter)."""
-    words = normalise(text).split()
-    if not words:
-        return set()
-    if len(words) <= k:
-        return {" ".join(words)}
-    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
+def shingles(normalised: str, k: int = SHINGLE_WORDS) -> list[bytes]:
+    """The k-word shingles of a normalised text (sources.changes.normalise: words joined by
+    single spaces), UTF-8 encoded; the whole text when shorter. A shingle repeated in
+    the text comes back as often (the minimum of the signature does not mind)."""
+    data = normalised.encode()
+    if not data:
+        return []
+    # A space in UTF-8 is a space: the words are the bytes between them.
+    spaces = np.flatnonzero(np.frombuffer(data, np.uint8) == 0x20).tolist()
+    if len(spaces) < k:
+        return [data]
+    starts = [0, *(at + 1 for at in spaces)]
+    ends = [*spaces, len(data)]
+    return [data[start:end] for start, end in zip(starts, ends[k - 1 :], strict=False)]
 
 
-def signature(text: str) -> bytes:
-    """The MinHash signature of the text's shingles, as bytes; b"" for no text."""
-    grams = shingles(text)
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch's affine32 scheme mixes each hash."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+# The permutations (a, b) of datasketch's MinHash(num_perm=NUM_PERM, seed=SEED), whose
+# signatures are stored: its "affine32" scheme (the default since datasketch 2.0.0)
+# maps each shingle's hash h to a * fmix32(h) + b mod 2^32.
+_PERM_A, _PERM_B = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+
+
+def signature(text: str, *, normalised: str | None = None) -> bytes:
+    """The MinHash signature of the text's shingles, as bytes; b"" for no text.
+
+    The same values as datasketch's MinHash(num_perm=NUM_PERM, seed=SEED).update_batch
+    over the shingles (tests/sources/test_origins_signature.py), in one numpy step:
+    SHA-1 of each shingle (its first 4 bytes, little-endian: datasketch's sha1_hash32),
+    mixed, permuted NUM_PERM ways, the minimum of each permutation. `normalised` is
+    `normalise(text)` when the caller has it already (the check: for the content hash).
+    """
+    grams = shingles(normalise(text) if normalised is None else normalised)
     if not grams:
         return b""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update_batch([g.encode() for g in grams])
-    return minhash.hashvalues.astype("<u8").tobytes()
+    digests = b"".join([hashlib.sha1(gram).digest()[:4] for gram in grams])  # noqa: S324
+    hashes = _fmix32(np.frombuffer(digests, "<u4").astype(np.uint32))
+    values = (hashes[:, np.newaxis] * _PERM_A + _PERM_B).min(axis=0)
+    return values.astype("<u8").tobytes()
 
 
 def band_hashes(sig: bytes) -> tuple[int, ...]:
@@ -168,9 +216,18 @@ def name_key(name: str) -> str:
 
 def attributed_names(text: str) -> tuple[str, ...]:
     """Who the text says it is reporting, normalised, in order of first mention."""
+    text = text or ""
     found: list[str] = []
-    for pattern in _ATTRIBUTION:
-        for match in pattern.finditer(text or ""):
+    clauses: list[tuple[int, int]] | None = None
+    for pattern, needles in _ATTRIBUTION:
+        hits = [hit.start() for hit in needles.finditer(text)]
+        if not hits:
+            continue
+        if clauses is None:
+            clauses = [clause.span() for clause in _CLAUSE.finditer(text)]
+            starts = [start for start, _ in clauses]
+        spans = dict.fromkeys(clauses[bisect.bisect_right(starts, hit) - 1] for hit in hits)
+        for match in (m for start, end in spans for m in pattern.finditer(text, start, end)):
             key = name_key(match.group("name"))
             words = key.split()
             while words and words[0] in NOT_NAMES:
@@ -232,9 +289,12 @@ def html_references(html: str, *, url: str) -> tuple[str, tuple[str, ...]]:
     return canonical, tuple(links)
 
 
-def fingerprint(*, text: str, html: str = "", url: str = "") -> Fingerprint:
-    """The fingerprint of one snapshot: its text (extracted) and the page's HTML."""
-    sig = signature(text)
+def fingerprint(
+    *, text: str, html: str = "", url: str = "", normalised: str | None = None
+) -> Fingerprint:
+    """The fingerprint of one snapshot: its text (extracted) and the page's HTML;
+    `normalised` is `normalise(text)` when the caller has it already."""
+    sig = signature(text, normalised=normalised)
     canonical, links = html_references(html, url=url)
     return Fingerprint(
         signature=sig,

@@ -131,31 +131,39 @@ def _words() -> _Words:
 
 
 _CLOCK_OR_NUMERIC = re.compile(
+    # Every branch starts with a digit, written once in front: `re` then jumps from digit
+    # to digit instead of trying each branch at every character (a third of `strip`).
+    r"\d(?:"
     # clocks: 10:42, 10h42, 10時42分, 10点42分, with am/pm, Uhr and a zone
-    r"\d{1,2}\s?(?::|h|時|时|点|點)\s?\d{2}(?:[:分]\d{2})?[分秒]?(?:\s*(?:[ap]\.?m\.?|uhr))?"
+    r"\d?\s?(?::|h|時|时|点|點)\s?\d{2}(?:[:分]\d{2})?[分秒]?(?:\s*(?:[ap]\.?m\.?|uhr))?"
     r"(?:\s*(?:utc|gmt|ist|pkt|trt|msk|cet|cest|[a-z]{2,3}t)(?![a-z]))?"
     # numeric dates: 2026-12-03(T10:42Z), 2026年12月3日, 12月3日, 03.12.2026, 12/3(木)
-    r"|\d{4}\s?[-/.年]\s?\d{1,2}\s?[-/.月]\s?\d{1,2}日?(?:t[\d:.]+z?)?"
-    r"|\d{1,2}月\d{1,2}日|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"
-    r"|\d{1,2}/\d{1,2}\s*[(（][^)）\s]{1,4}[)）]",
+    r"|\d{3}\s?[-/.年]\s?\d{1,2}\s?[-/.月]\s?\d{1,2}日?(?:t[\d:.]+z?)?"
+    r"|\d?月\d{1,2}日|\d?[/.]\d{1,2}[/.]\d{2,4}"
+    r"|\d?/\d{1,2}\s*[(（][^)）\s]{1,4}[)）]"
+    r")",
     re.IGNORECASE,
 )
+# A digit of another script (०-९, ٠-٩, ０-９): only then are digits made ASCII.
+_NOT_ASCII_DIGIT = re.compile(r"[^\D0-9]")
 _NUMBER = re.compile(r"\d[\d,.]*")
 _DIGITS = re.compile(r"\d+")
 _ENGLISH = re.compile(
     r"\b(?:an?|one)\s+(?:second|minute|hour|day|week|month|year)\s+ago\b"
     r"|\b(?:just now|today|yesterday)\b"
 )
+_ENGLISH_WORDS = ("ago", "just now", "today", "yesterday")
 _YEAR = re.compile(r"[,،]?\s*(?:de\s+)?\d{4}(?:\s*г\.?)?")
 _GAP = re.compile(r"(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?")
 
 
 def strip(text: str) -> str:
     """`text` (lower case) without its dates, times, relative times and counters."""
-    if not text.isascii() and any(not m.group().isascii() for m in _DIGITS.finditer(text)):
+    if not text.isascii() and _NOT_ASCII_DIGIT.search(text):
         text = _DIGITS.sub(_ascii_digits, text)
     text = _CLOCK_OR_NUMERIC.sub(MARK, text)
-    text = _ENGLISH.sub(" ", text)
+    if any(word in text for word in _ENGLISH_WORDS):  # one of which every match holds
+        text = _ENGLISH.sub(" ", text)
     words = _words()
     cuts: list[tuple[int, int]] = []
     for match in _NUMBER.finditer(text):

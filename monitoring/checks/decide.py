@@ -356,7 +356,13 @@ def _fingerprint(
     and the feeds the page announces, which discovery will poll (sources.feedlinks)."""
     html = result.text if result.content_type in ("text/html", "application/xhtml+xml") else ""
     d.feed_links = feedlinks.feed_links(html or "", url=result.url)
-    return origins.fingerprint(text=new.text or new.title, html=html or "", url=result.url)
+    return origins.fingerprint(
+        text=new.text or new.title,
+        html=html or "",
+        url=result.url,
+        # Normalised once for the content hash and the shingles both.
+        normalised=new.normalised_text if new.text else None,
+    )
 
 
 def _before_after(before: changes.Extracted, after: changes.Extracted) -> dict:
