@@ -24,7 +24,6 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import numpy as np
-from datasketch import MinHash
 from django.core.exceptions import ValidationError
 
 from .changes import normalise
@@ -161,10 +160,20 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint32(16))
 
 
-# The permutations (a, b) of datasketch's MinHash(num_perm=NUM_PERM, seed=SEED), whose
-# signatures are stored: its "affine32" scheme (the default since datasketch 2.0.0)
-# maps each shingle's hash h to a * fmix32(h) + b mod 2^32.
-_PERM_A, _PERM_B = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+def _permutations(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The permutations (a, b) of datasketch's MinHash(num_perm=NUM_PERM, seed=seed), whose
+    signatures are stored: its "affine32" scheme (the default since datasketch 2.0.0) maps
+    each shingle's hash h to a * fmix32(h) + b mod 2^32, with an odd a. Drawn as datasketch
+    draws them (tests/sources/test_origins_signature.py compares them), without importing
+    datasketch: its package imports its LSH classes and scipy, 44 MB of every worker
+    process for nothing the check uses."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_PERM_A, _PERM_B = _permutations(SEED)
 
 
 def signature(text: str, *, normalised: str | None = None) -> bytes:

@@ -96,3 +96,10 @@ def test_it_shingles_the_normalised_words_in_utf8():
     assert origins.shingles("a b c") == [b"a b c"]
     assert origins.shingles("a b c d e f") == [b"a b c d", b"b c d e", b"c d e f"]
     assert origins.shingles("é ü ö ä ß") == ["é ü ö ä".encode(), "ü ö ä ß".encode()]
+
+
+def test_it_draws_the_permutations_datasketch_draws():
+    """Drawn without importing datasketch (whose package pulls in scipy): the same (a, b)."""
+    a, b = MinHash(num_perm=origins.NUM_PERM, seed=origins.SEED, scheme="affine32").permutations
+    assert (a == origins._PERM_A).all() and (b == origins._PERM_B).all()
+    assert origins._PERM_A.dtype == a.dtype and origins._PERM_B.dtype == b.dtype
