@@ -43,10 +43,16 @@ def _when(value) -> dict | None:
 
 
 def list_rows(claims: list[Claim], *, scope_time: bool = False) -> list[dict]:
-    """One dict per claim (tags prefetched; `scope_time` annotated when asked)."""
+    """One dict per claim (`scope_time` annotated when asked), with its tags' names in one
+    query (Tag's order, by name), not through prefetch_related's per-instance machinery."""
+    tags: dict[int, list[str]] = {claim.pk: [] for claim in claims}
+    through = Claim.tags.through.objects.filter(claim_id__in=list(tags))
+    for claim_id, name in through.order_by("tag__name").values_list("claim_id", "tag__name"):
+        tags[claim_id].append(name)
     detail = reverse("claims:detail", args=[_CODE])
     before, after = detail.split(_CODE)
     by_tag = reverse("claims:list") + "?tag="
+    labels = dict(Claim.Status.choices)
     rows = []
     for claim in claims:
         rows.append(
@@ -54,11 +60,11 @@ def list_rows(claims: list[Claim], *, scope_time: bool = False) -> list[dict]:
                 "claim": claim,
                 "url": f"{before}{claim.code}{after}",
                 "status": claim.status,
-                "status_label": claim.get_status_display(),
+                "status_label": labels.get(claim.status, claim.status),
                 "statement": claim.statement,
                 "tags": [
-                    {"name": tag.name, "url": by_tag + quote(tag.name, safe="/")}
-                    for tag in claim.tags.all()
+                    {"name": name, "url": by_tag + quote(name, safe="/")}
+                    for name in tags[claim.pk]
                 ],
                 "last_activity": _when(claim.last_activity_at),
                 "scope_time": _when(claim.scope_time) if scope_time else None,
