@@ -82,7 +82,7 @@ def claim_list(request):
     scope = hooks.scope_chosen(request.GET)
     within = scope.claim_ids(request.user) if scope else None
     # Only what a row shows is loaded (claims.list_rows), and the rows come ready to print.
-    # Tags come with the rows in one query of their own (list_rows), not prefetched.
+    # The rows' tags come in one query of their own (list_rows), not prefetched.
     claims = selectors.claim_list(**filters, within=within).only(*ROW_FIELDS)
     claims = claims.prefetch_related(None)
     scope_time = bool(scope and scope.time)
@@ -95,7 +95,11 @@ def claim_list(request):
         "scope": scope,
         "scopes": hooks.scopes(),
         "page": page,
-        "rows": list_rows(page.object_list, scope_time=scope_time),
+        "rows": list_rows(
+            page.object_list,
+            time_label=scope.time_label if scope else "",
+            scope_time=scope_time,
+        ),
     }
     return render_page(request, "claims/list.html", context, fragments=("results",))
 
