@@ -83,12 +83,14 @@ def claim_list(request):
     within = scope.claim_ids(request.user) if scope else None
     # Only what a row shows is loaded (claims.list_rows), and the rows come ready to print.
     # The rows' tags come in one query of their own (list_rows), not prefetched.
-    claims = selectors.claim_list(**filters, within=within).only(*ROW_FIELDS)
+    # Origin counts are asked for the page's rows only (one grouped query, not 3 subqueries).
+    claims = selectors.claim_list(**filters, within=within, origins=False).only(*ROW_FIELDS)
     claims = claims.prefetch_related(None)
     scope_time = bool(scope and scope.time)
     if scope_time:
         claims = claims.annotate(scope_time=scope.time(request.user))
     page = get_page(claims, request.GET.get("page"), PAGE_SIZE)
+    selectors.page_origin_counts(page.object_list)
     context = {
         "form": form,
         "filters": filters,
