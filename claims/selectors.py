@@ -117,8 +117,9 @@ def claim_list(
     (Claim.Meta). `sort` is newest, active or sources. Nothing here counts the whole
     result: lists page with claimwatch.paging, which reads one row more than it shows.
     `within` (a subquery of claim ids, a scope of claims.hooks) keeps those claims only.
-    Without `origins` the origin counts are not annotated: a caller showing one page asks
-    for its rows' counts with `page_origin_counts` (one grouped query, issue 24).
+    Without `origins` the origin counts are not annotated unless the sort needs them: a
+    caller showing one page asks for its rows' counts with `page_origin_counts` (one grouped
+    query, issue 24).
     """
     claims = Claim.objects.filter(merged_into=None, withdrawn_at=None).defer("search_vector")
     q = (q or "").strip()
@@ -135,7 +136,7 @@ def claim_list(
     if within is not None:
         claims = claims.filter(pk__in=within)
     _, order = SORTS.get(sort, SORTS["newest"])
-    if origins:
+    if origins or any(name.endswith("_origins") for name in order):
         claims = with_origin_counts(claims)
     return claims.prefetch_related("tags").order_by(*order)
 
@@ -775,7 +776,11 @@ def _origins_of(stance: str):
 
 def page_origin_counts(claims: list[Claim]) -> None:
     """Set supports_origins, denies_origins and neutral_origins on each of `claims` (one
-    page of a list made without them), as with_origin_counts would, in one query."""
+    page of a list made without them), as with_origin_counts would, in one query. Claims
+    that have them already (a list sorted by them) are left as they are."""
+    claims = [claim for claim in claims if not hasattr(claim, "supports_origins")]
+    if not claims:
+        return
     counts: dict = {}
     grouped = (
         Evidence.objects.filter(claim__in=[claim.pk for claim in claims])
