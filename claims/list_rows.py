@@ -21,7 +21,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import DateFormat
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from .models import Claim
 
@@ -124,7 +124,7 @@ def list_rows(claims: list[Claim], *, time_label: str = "", scope_time: bool = F
                 "denies_origins": claim.denies_origins,
             }
             # Rendered without the request: a plain context, no context processors.
-            row = mark_safe(template.render(values).strip())
+            row = template.render(values)
             with _lock:
                 _kept[key] = row
                 if len(_kept) > ROWS_KEPT:

@@ -26,7 +26,6 @@ from claimwatch.paging import get_page
 
 from . import hooks, selectors, services
 from .event_rows import event_rows
-from .list_rows import ROW_FIELDS, list_rows
 from .forms import (
     ClaimEditForm,
     ClaimFilterForm,
@@ -40,6 +39,7 @@ from .forms import (
     TimelineFilterForm,
     VerdictForm,
 )
+from .list_rows import ROW_FIELDS, list_rows
 from .models import Claim, Evidence
 from .strip import evidence_strip
 
