@@ -212,7 +212,9 @@ def test_it_shows_a_rows_change_at_once_though_rows_are_kept(analyst_client, mak
     (claim,) = make_claims(1, evidence=1)
     before = analyst_client.get(URL).content.decode()
     assert "+1</span>" in before
-    services.evidence_add(claim=claim, url="https://y.example/2", stance="supports", actor=None)
+    services.evidence_add(
+        claim=claim, url="https://www.dawn.com/news/y2", stance="supports", actor=None
+    )
     services.comment_add(claim=claim, text="Bump", actor=None)
     after = analyst_client.get(URL).content.decode()
     assert "+2</span>" in after

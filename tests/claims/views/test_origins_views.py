@@ -81,7 +81,9 @@ def test_it_shows_the_lists_origin_counts_as_the_selector_counts_them(analyst_cl
     """The list asks its page's origin counts in one grouped query (issue 24): the same
     figures as the subqueries the API and exports annotate."""
     claim = story["claim"]
-    services.evidence_add(claim=claim, url="https://x.example/n", stance="neutral", actor=None)
+    services.evidence_add(
+        claim=claim, url="https://www.dawn.com/news/n1", stance="neutral", actor=None
+    )
     (annotated,) = selectors.claim_list()
     body = analyst_client.get("/claims/").content.decode()
     assert (annotated.supports_origins, annotated.denies_origins) == (1, 1)
