@@ -106,6 +106,7 @@ def claim_list(
     needs_review: bool = False,
     sort: str = "newest",
     within: QuerySet | None = None,
+    origins: bool = True,
 ) -> QuerySet[Claim]:
     """Claims matching the list filters, shared by the web list, the API and exports.
 
@@ -116,6 +117,9 @@ def claim_list(
     (Claim.Meta). `sort` is newest, active or sources. Nothing here counts the whole
     result: lists page with claimwatch.paging, which reads one row more than it shows.
     `within` (a subquery of claim ids, a scope of claims.hooks) keeps those claims only.
+    Without `origins` the origin counts are not annotated unless the sort needs them: a
+    caller showing one page asks for its rows' counts with `page_origin_counts` (one grouped
+    query, issue 24).
     """
     claims = Claim.objects.filter(merged_into=None, withdrawn_at=None).defer("search_vector")
     q = (q or "").strip()
@@ -132,7 +136,8 @@ def claim_list(
     if within is not None:
         claims = claims.filter(pk__in=within)
     _, order = SORTS.get(sort, SORTS["newest"])
-    claims = with_origin_counts(claims)
+    if origins or any(name.endswith("_origins") for name in order):
+        claims = with_origin_counts(claims)
     return claims.prefetch_related("tags").order_by(*order)
 
 
@@ -753,15 +758,44 @@ def origin_counts(evidence: list[Evidence]) -> dict[str, int]:
     return {stance: len(origins) for stance, origins in seen.items()}
 
 
+def _independent_origins():
+    """The distinct origins of some evidence, each source not grouped yet as its own."""
+    return Count("origin", distinct=True) + Count("pk", filter=Q(origin=None))
+
+
 def _origins_of(stance: str):
     per_claim = (
         Evidence.objects.filter(claim=OuterRef("pk"), stance=stance)
         .order_by()
         .values("claim")
-        .annotate(n=Count("origin", distinct=True) + Count("pk", filter=Q(origin=None)))
+        .annotate(n=_independent_origins())
         .values("n")[:1]
     )
     return Coalesce(Subquery(per_claim), 0)
+
+
+def page_origin_counts(claims: list[Claim]) -> None:
+    """Set supports_origins, denies_origins and neutral_origins on each of `claims` (one
+    page of a list made without them), as with_origin_counts would, in one query. Claims
+    that have them already (a list sorted by them) are left as they are."""
+    claims = [claim for claim in claims if not hasattr(claim, "supports_origins")]
+    if not claims:
+        return
+    counts: dict = {}
+    grouped = (
+        Evidence.objects.filter(claim__in=[claim.pk for claim in claims])
+        .order_by()
+        .values("claim", "stance")
+        .annotate(n=_independent_origins())
+        .values_list("claim", "stance", "n")
+    )
+    for claim_id, stance, n in grouped:
+        counts[claim_id, stance] = n
+    stance = Evidence.Stance
+    for claim in claims:
+        claim.supports_origins = counts.get((claim.pk, stance.SUPPORTS), 0)
+        claim.denies_origins = counts.get((claim.pk, stance.DENIES), 0)
+        claim.neutral_origins = counts.get((claim.pk, stance.NEUTRAL), 0)
 
 
 def with_origin_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:

@@ -39,6 +39,7 @@ from .forms import (
     TimelineFilterForm,
     VerdictForm,
 )
+from .list_rows import ROW_FIELDS, list_rows
 from .models import Claim, Evidence
 from .strip import evidence_strip
 
@@ -80,16 +81,27 @@ def claim_list(request):
     filters = form.filters()
     scope = hooks.scope_chosen(request.GET)
     within = scope.claim_ids(request.user) if scope else None
-    claims = selectors.claim_list(**filters, within=within)
-    if scope and scope.time:
+    # Only what a row shows is loaded (claims.list_rows), and the rows come ready to print.
+    # The rows' tags come in one query of their own (list_rows), not prefetched.
+    # Origin counts are asked for the page's rows only (one grouped query, not 3 subqueries).
+    claims = selectors.claim_list(**filters, within=within, origins=False).only(*ROW_FIELDS)
+    claims = claims.prefetch_related(None)
+    scope_time = bool(scope and scope.time)
+    if scope_time:
         claims = claims.annotate(scope_time=scope.time(request.user))
     page = get_page(claims, request.GET.get("page"), PAGE_SIZE)
+    selectors.page_origin_counts(page.object_list)
     context = {
         "form": form,
         "filters": filters,
         "scope": scope,
         "scopes": hooks.scopes(),
         "page": page,
+        "rows": list_rows(
+            page.object_list,
+            time_label=scope.time_label if scope else "",
+            scope_time=scope_time,
+        ),
     }
     return render_page(request, "claims/list.html", context, fragments=("results",))
 

@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from claims import selectors, services
 from claims.models import Evidence
@@ -185,8 +187,8 @@ def test_it_never_counts_the_whole_list(analyst_client, make_claims):
     make_claims(26, evidence=0)
     with CaptureQueriesContext(connection) as queries:
         response = analyst_client.get(URL, {"sort": "sources"})
-    # No count over the list (a paginator's SELECT COUNT(*)); the origin counts are
-    # subqueries of the rows shown only (LIMIT 26).
+    # No count over the list (a paginator's SELECT COUNT(*)); the origin counts are one
+    # grouped query over the rows shown only.
     assert not [q for q in queries if q["sql"].upper().lstrip().startswith("SELECT COUNT(")]
     (listed,) = [q for q in queries if 'FROM "claims_claim"' in q["sql"] and "LIMIT 26" in q["sql"]]
     body = response.content.decode()
@@ -202,3 +204,30 @@ def test_it_offers_no_export_of_an_empty_search(analyst_client, claim):
     assert b"No claims" in empty and b"export these" not in empty
     full = analyst_client.get(reverse("claims:list")).content
     assert b"export these" in full
+
+
+def test_it_shows_a_rows_change_at_once_though_rows_are_kept(analyst_client, make_claims):
+    """Rows are kept per process by what they show (claims.list_rows): a changed claim
+    (its counts, its last activity, its tags) is rendered again, never served stale."""
+    (claim,) = make_claims(1, evidence=1)
+    before = analyst_client.get(URL).content.decode()
+    assert "+1</span>" in before
+    services.evidence_add(
+        claim=claim, url="https://www.dawn.com/news/y2", stance="supports", actor=None
+    )
+    services.comment_add(claim=claim, text="Bump", actor=None)
+    after = analyst_client.get(URL).content.decode()
+    assert "+2</span>" in after
+    claim.refresh_from_db()
+    shown = timezone.localtime(claim.last_activity_at)
+    assert f'datetime="{date_format(shown, "c")}">{date_format(shown, "j M Y, H:i")}<' in after
+    assert after != before
+
+
+def test_it_renders_a_row_as_the_instance_would(analyst_client, make_claims):
+    """A row's address is the claim's own, its tag links go back to the list."""
+    (claim,) = make_claims(1)
+    body = analyst_client.get(URL).content.decode()
+    assert f'<a class="statement" href="{claim.get_absolute_url()}">' in body
+    for tag in claim.tags.all():
+        assert f'href="{URL}?tag={tag.name}">{tag.name}</a>' in body

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from claims import services
+from claims import selectors, services
 from claims.models import ClaimEvent, Evidence
 from sources import origins
 from sources.services import source_fingerprint_store
@@ -75,3 +75,20 @@ def test_it_exports_origins_and_outlet_records_as_csv(analyst_client, story):
     trt = next(row for row in rows if "trtworld" in row["url"])
     assert trt["origin_reason"].startswith("near-duplicate text of")
     assert trt["outlet_agreed"] == "0" and trt["outlet_disagreed"] == "0"
+
+
+def test_it_shows_the_lists_origin_counts_as_the_selector_counts_them(analyst_client, story):
+    """The list asks its page's origin counts in one grouped query (issue 24): the same
+    figures as the subqueries the API and exports annotate."""
+    claim = story["claim"]
+    services.evidence_add(
+        claim=claim, url="https://www.dawn.com/news/n1", stance="neutral", actor=None
+    )
+    (annotated,) = selectors.claim_list()
+    body = analyst_client.get("/claims/").content.decode()
+    assert (annotated.supports_origins, annotated.denies_origins) == (1, 1)
+    assert ">1:1 origins</span>" in body
+    page = analyst_client.get("/claims/").context["page"].object_list
+    counts = ("supports_origins", "denies_origins", "neutral_origins")
+    assert [getattr(page[0], c) for c in counts] == [getattr(annotated, c) for c in counts]
+    assert annotated.neutral_origins == 1
