@@ -282,12 +282,28 @@ def word_diff(before: str, after: str) -> list[DiffPart]:
     return parts
 
 
-# Where a sentence ends: after its full stop (Latin, CJK, Urdu, Hindi), or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？۔।])\s+|\s*\n\s*")
+# Where a sentence ends: after its full stop (Latin, CJK, Urdu, Hindi) and white space,
+# or at a line break.
+_FULL_STOP = re.compile(r"[.!?。！？۔।]\s+")
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in (" ".join(part.split()) for part in _SENTENCE_END.split(text)) if s]
+    """The sentences of `text`, white space collapsed: cut after a full stop followed by
+    white space and at every line break (lines first, then full stops within a line: the
+    same cuts as one split on `(?<=[.!?。！？۔।])\\s+|\\s*\\n\\s*`, which tries its white space
+    at every character and took twice as long)."""
+    found = []
+    for line in text.split("\n"):
+        start = 0
+        for stop in _FULL_STOP.finditer(line):
+            sentence = " ".join(line[start : stop.start() + 1].split())
+            if sentence:
+                found.append(sentence)
+            start = stop.start() + 1
+        sentence = " ".join(line[start:].split())
+        if sentence:
+            found.append(sentence)
+    return found
 
 
 def diff_summary(before: str, after: str, limit: int = 500) -> dict:

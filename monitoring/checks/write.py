@@ -136,8 +136,9 @@ def _write_transitions(transitions: list[Decision], *, now: datetime) -> list[De
                 d.fields["title"] = d.snapshot.title[:TITLE_MAX]
     with transaction.atomic():
         written = _update_transitions(transitions)
+        written_ids = {id(d) for d in written}  # by identity: comparing dataclasses is O(n²)
         for d in transitions:
-            if d not in written:
+            if id(d) not in written_ids:
                 log.info("Source %s was already updated by another check; skipping", d.source.pk)
         with_snapshot = [d for d in written if d.snapshot is not None]
         exchanges = [
