@@ -1,5 +1,6 @@
 """Shared fixtures: an analyst, an editor and an outsider (signed in, in no group)."""
 
+import socket
 import uuid
 
 import pytest
@@ -110,3 +111,18 @@ def run_import_jobs():
         return [import_jobs.job_run(job.pk) for job in ImportJob.objects.filter(state="queued")]
 
     return run
+
+
+@pytest.fixture
+def redis_away(settings):
+    """The cache pointed at a port nothing listens on: what a stopped Redis looks like."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }

@@ -5,28 +5,12 @@ reader still gets every public page, read from the database; a reset says why it
 send a mail rather than answering 500.
 """
 
-import socket
-
 import pytest
 from django.urls import reverse
 
 from claims import services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_away(settings):
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            **settings.CACHES["default"],
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-        }
-    }
 
 
 def test_it_serves_every_public_page_from_the_database_while_redis_is_away(
