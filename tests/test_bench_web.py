@@ -45,6 +45,22 @@ def drop(admin_url: str, names: list[str]) -> None:
     admin.close()
 
 
+def free_template(admin_url: str, template: str) -> None:
+    """End the sessions other threads of this test run left on the test database (a live
+    server's or an in-process worker's, seen idle in transaction after their test):
+    connections.close_all() closes this thread's only, and CREATE DATABASE ... TEMPLATE
+    refuses a template with any other session."""
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [template],
+        )
+    admin.close()
+
+
 def test_it_measures_the_claim_page_public_page_and_verify_timeline_at_a_tiny_size(
     transactional_db, keep_groups
 ):
@@ -55,6 +71,7 @@ def test_it_measures_the_claim_page_public_page_and_verify_timeline_at_a_tiny_si
     names = [f"{template}_bench{SMALL}", f"{template}_bench{LARGE}"]
     drop(base + "/postgres", names)
     connections.close_all()  # a template database must have no other session
+    free_template(base + "/postgres", template)
     port = free_port_pair()
     try:
         done = subprocess.run(
